@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Command, Option } from 'commander'
+import { systemClock } from '@tricircle/core'
+import { migrate, openDatabase } from '@tricircle/store'
+import {
+  bootstrap,
+  DEFAULT_REGIONS,
+  migrations,
+  serveIdentity,
+  type IdentityDb,
+} from '@tricircle/identity'
+import { sqliteUrl } from './state-dir.js'
+
+interface Context {
+  env: Record<string, string | undefined>
+  stateDir: () => string
+}
+
+/** `tricircle serve identity`: runs the identity service in the foreground. */
+export function serveCommand(ctx: Context): Command {
+  const serve = new Command('serve').description('run one service in the foreground')
+  serve
+    .command('identity')
+    .description('the identity service (Keystone v3 API)')
+    .option('--config <file>', 'JSON configuration file')
+    .option('--host <host>', 'address to listen on')
+    .addOption(new Option('--port <port>', 'port to listen on').argParser(Number))
+    .option(
+      '--database-url <url>',
+      'sqlite:///path.db or postgres://… (default: identity.db in the state dir)',
+    )
+    .option('--public-url <url>', 'the URL clients reach this service at')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .action(
+      (o: {
+        config?: string
+        host?: string
+        port?: number
+        databaseUrl?: string
+        publicUrl?: string
+        logLevel?: string
+      }) => {
+        const stateDir = ctx.stateDir()
+        serveIdentity({
+          ...(o.config ? { file: o.config } : {}),
+          env: ctx.env,
+          flags: {
+            bind: {
+              port: 5000,
+              ...(o.host ? { host: o.host } : {}),
+              ...(o.port !== undefined ? { port: o.port } : {}),
+              ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+            },
+            database: {
+              url:
+                o.databaseUrl ?? ctx.env.TRICIRCLE_DATABASE__URL ?? sqliteUrl(stateDir, 'identity'),
+            },
+            ...(o.logLevel ? { log: { level: o.logLevel } } : {}),
+          },
+        })
+      },
+    )
+  return serve
+}
+
+/** `tricircle identity bootstrap`: like `keystone-manage bootstrap`, and writes an openrc. */
+export function identityCommands(ctx: Context): Command {
+  const identity = new Command('identity').description('manage the identity service')
+  identity
+    .command('bootstrap')
+    .description(
+      'create the default domain, admin project and user, roles, regions and identity endpoints',
+    )
+    .option(
+      '--password <password>',
+      'admin password (default: $TRICIRCLE_ADMIN_PASSWORD, the saved one, or a new random one)',
+    )
+    .option('--database-url <url>', 'identity database (default: identity.db in the state dir)')
+    .option('--public-url <url>', 'base URL of the identity service', 'http://127.0.0.1:5000')
+    .option('--regions <list>', 'comma-separated region names', DEFAULT_REGIONS.join(','))
+    .action(
+      async (o: {
+        password?: string
+        databaseUrl?: string
+        publicUrl: string
+        regions: string
+      }) => {
+        const stateDir = ctx.stateDir()
+        mkdirSync(stateDir, { recursive: true, mode: 0o700 })
+        const password =
+          o.password ??
+          ctx.env.TRICIRCLE_ADMIN_PASSWORD ??
+          savedPassword(stateDir) ??
+          randomBytes(18).toString('base64url')
+        const handle = openDatabase<IdentityDb>(
+          o.databaseUrl ?? ctx.env.TRICIRCLE_DATABASE__URL ?? sqliteUrl(stateDir, 'identity'),
+        )
+        try {
+          await migrate(handle.db, migrations)
+          const regions = o.regions
+            .split(',')
+            .map((r) => r.trim())
+            .filter(Boolean)
+          await bootstrap(handle.db, systemClock, {
+            adminPassword: password,
+            identityUrl: o.publicUrl,
+            regions,
+          })
+        } finally {
+          await handle.close()
+        }
+        const openrc = writeOpenrc(stateDir, o.publicUrl, password)
+        console.log(
+          `identity bootstrapped; credentials in ${openrc} (source it to use the openstack CLI)`,
+        )
+      },
+    )
+  return identity
+}
+
+function savedPassword(stateDir: string): string | undefined {
+  const file = join(stateDir, 'openrc')
+  if (!existsSync(file)) return undefined
+  return /^export OS_PASSWORD='([^']*)'$/m.exec(readFileSync(file, 'utf8'))?.[1]
+}
+
+function writeOpenrc(stateDir: string, identityUrl: string, password: string): string {
+  const file = join(stateDir, 'openrc')
+  const lines = [
+    `export OS_AUTH_URL='${identityUrl.replace(/\/+$/, '')}/v3'`,
+    `export OS_IDENTITY_API_VERSION=3`,
+    `export OS_USERNAME='admin'`,
+    `export OS_PASSWORD='${password}'`,
+    `export OS_PROJECT_NAME='admin'`,
+    `export OS_USER_DOMAIN_NAME='Default'`,
+    `export OS_PROJECT_DOMAIN_NAME='Default'`,
+    `export OS_REGION_NAME='CentralRegion'`,
+    `export OS_INTERFACE=public`,
+  ]
+  writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 })
+  chmodSync(file, 0o600)
+  return file
+}

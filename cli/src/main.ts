@@ -1,0 +1,24 @@
+/**
+ * The `tricircle` command. This file is the only one that reads the process environment: it
+ * turns argv and env into explicit options for the commands below.
+ */
+import { Command } from 'commander'
+import { identityCommands, serveCommand } from './identity.js'
+import { resolveStateDir } from './state-dir.js'
+
+const program = new Command()
+  .name('tricircle')
+  .description('A multi-region container cloud: identity, network, image and container services.')
+  .option('--state-dir <dir>', 'where state lives (default: $TRICIRCLE_HOME or ./.tricircle)')
+  .showHelpAfterError()
+
+const env = process.env
+const stateDir = () => resolveStateDir(program.opts<{ stateDir?: string }>().stateDir, env)
+
+program.addCommand(serveCommand({ env, stateDir }))
+program.addCommand(identityCommands({ env, stateDir }))
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`tricircle: ${error instanceof Error ? error.message : String(error)}`)
+  process.exitCode = 1
+})

@@ -1,0 +1,3 @@
+export * from './http.js'
+export * from './identity-session.js'
+export * from './remote-verifier.js'

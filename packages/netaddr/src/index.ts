@@ -1,0 +1,17 @@
+export * from './errors.js'
+export {
+  ADDRESS_BITS,
+  compareIp,
+  formatIp,
+  ip,
+  isValidIp,
+  parseIp,
+  toIp,
+  type IpAddress,
+  type IpLike,
+  type IpVersion,
+} from './ip-address.js'
+export * from './cidr.js'
+export * from './subnet-defaults.js'
+export * from './allocate.js'
+export * from './mac.js'

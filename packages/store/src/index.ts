@@ -1,0 +1,15 @@
+export * from './open-database.js'
+export * from './migrate.js'
+export * from './errors.js'
+export * from './dialect.js'
+export {
+  sql,
+  type Generated,
+  type Kysely,
+  type Migration,
+  type Transaction,
+  type Selectable,
+  type Insertable,
+  type Updateable,
+} from 'kysely'
+export * from './testing.js'
