@@ -11,8 +11,9 @@ export function closeIdleOnShutdown(app: FastifyInstance): void {
   const sockets = new Set<Socket>()
   const busy = new Map<Socket, number>()
   let closing = false
+  // Only sockets the server accepted count: `inject` requests have stand-ins without a socket.
   const endIfIdle = (socket: Socket) => {
-    if (closing && !busy.get(socket)) socket.destroy()
+    if (closing && sockets.has(socket) && !busy.get(socket)) socket.destroy()
   }
 
   app.server.on('connection', (socket: Socket) => {
