@@ -149,10 +149,16 @@ export function projectRoutes(app: App, deps: IdentityDeps): void {
         .select('domain_id')
         .where('id', '=', parentId)
         .executeTakeFirst()
-      if (!parent) throw new BadRequest(`Invalid input: parent project ${parentId} does not exist.`)
-      if (p.domain_id && parent.domain_id !== p.domain_id)
+      // A top-level project's parent is its domain, as Keystone lists it; accept that form too.
+      const isDomain =
+        !parent &&
+        (await db.selectFrom('domains').select('id').where('id', '=', parentId).executeTakeFirst())
+      if (!parent && !isDomain)
+        throw new BadRequest(`Invalid input: parent project ${parentId} does not exist.`)
+      const parentDomain = parent?.domain_id ?? parentId
+      if (p.domain_id && parentDomain !== p.domain_id)
         throw new BadRequest('Cannot create a project under a parent in another domain.')
-      domainId = parent.domain_id
+      domainId = parentDomain
     }
     await getDomain(db, domainId).catch(() => {
       throw new BadRequest(`Invalid input: domain ${domainId} does not exist.`)

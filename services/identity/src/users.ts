@@ -214,7 +214,10 @@ export function userRoutes(app: App, deps: IdentityDeps): void {
         .where('id', '=', req.params.id)
         .executeTakeFirst()
       const ok = await deps.passwords.check(user?.id ?? '', user?.password_hash ?? null, original)
-      if (!ok || !user) throw new Unauthorized('The request you have made requires authentication.')
+      // A disabled user may not change their password, as in Keystone (UserDisabled is a 401).
+      if (!ok || !user?.enabled) {
+        throw new Unauthorized('The request you have made requires authentication.')
+      }
       const hash = await hashPassword(password)
       await db.transaction().execute(async (trx) => {
         await trx
@@ -255,12 +258,27 @@ export function userRoutes(app: App, deps: IdentityDeps): void {
       .where(
         'id',
         'in',
+        // Directly or through a group, as Keystone's effective assignments.
         db
           .selectFrom('role_assignments')
           .select('target_id')
           .where('target_type', '=', 'project')
-          .where('actor_type', '=', 'user')
-          .where('actor_id', '=', req.params.id),
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('actor_type', '=', 'user'), eb('actor_id', '=', req.params.id)]),
+              eb.and([
+                eb('actor_type', '=', 'group'),
+                eb(
+                  'actor_id',
+                  'in',
+                  eb
+                    .selectFrom('group_members')
+                    .select('group_id')
+                    .where('user_id', '=', req.params.id),
+                ),
+              ]),
+            ]),
+          ),
       )
       .orderBy('name')
       .execute()
