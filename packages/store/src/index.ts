@@ -5,6 +5,7 @@ export * from './dialect.js'
 export {
   sql,
   type Generated,
+  type ExpressionBuilder,
   type Kysely,
   type Migration,
   type Transaction,

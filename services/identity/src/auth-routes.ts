@@ -11,6 +11,7 @@ import {
 } from '@tricircle/core'
 import type { IdentityDeps } from './deps.js'
 import { buildCatalog } from './catalog.js'
+import { assignedTargetIds } from './effective-roles.js'
 import { collectionLinks, forbidden } from './http-common.js'
 import { issueToken, renderToken } from './tokens.js'
 import { TokenBody } from './token-schemas.js'
@@ -64,7 +65,7 @@ export function authRoutes(app: App, deps: IdentityDeps): void {
     const rows = await deps.db
       .selectFrom('projects')
       .selectAll()
-      .where('id', 'in', assignedTargets(deps, ctx.userId, 'project'))
+      .where('id', 'in', assignedTargetIds(deps.db, ctx.userId, 'project'))
       .where('enabled', '=', 1)
       .orderBy('name')
       .execute()
@@ -76,7 +77,7 @@ export function authRoutes(app: App, deps: IdentityDeps): void {
     const rows = await deps.db
       .selectFrom('domains')
       .selectAll()
-      .where('id', 'in', assignedTargets(deps, ctx.userId, 'domain'))
+      .where('id', 'in', assignedTargetIds(deps.db, ctx.userId, 'domain'))
       .where('enabled', '=', 1)
       .orderBy('name')
       .execute()
@@ -112,26 +113,6 @@ export function authRoutes(app: App, deps: IdentityDeps): void {
       })),
     }
   })
-}
-
-function assignedTargets(deps: IdentityDeps, userId: string, type: 'project' | 'domain') {
-  return deps.db
-    .selectFrom('role_assignments')
-    .select('target_id')
-    .where('target_type', '=', type)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('actor_type', '=', 'user'), eb('actor_id', '=', userId)]),
-        eb.and([
-          eb('actor_type', '=', 'group'),
-          eb(
-            'actor_id',
-            'in',
-            eb.selectFrom('group_members').select('group_id').where('user_id', '=', userId),
-          ),
-        ]),
-      ]),
-    )
 }
 
 /**

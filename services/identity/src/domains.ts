@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { Conflict, Forbidden, NotFound, caller, hexId, isAdmin, type App } from '@tricircle/core'
-import { isUniqueViolation } from '@tricircle/store'
+import { onUniqueViolation } from '@tricircle/store'
 import type { DomainRow, IdentityDatabase } from './db.js'
 import type { IdentityDeps } from './deps.js'
 import {
@@ -14,6 +14,7 @@ import {
   forbidden,
   parseExtra,
   pickExtra,
+  mergeExtra,
   requireAdmin,
   selfLink,
 } from './http-common.js'
@@ -111,12 +112,7 @@ export function domainRoutes(app: App, deps: IdentityDeps): void {
       enabled: flag(d.enabled),
       extra: pickExtra(d, KNOWN),
     }
-    try {
-      await db.insertInto('domains').values(row).execute()
-    } catch (error) {
-      if (isUniqueViolation(error)) throw duplicate(d.name)
-      throw error
-    }
+    await onUniqueViolation(db.insertInto('domains').values(row).execute(), () => duplicate(d.name))
     return reply.code(201).send({ domain: toDomain(req, row) })
   })
 
@@ -133,17 +129,12 @@ export function domainRoutes(app: App, deps: IdentityDeps): void {
           name: d.name ?? current.name,
           description: d.description === undefined ? current.description : (d.description ?? ''),
           enabled: d.enabled === undefined ? current.enabled : flag(d.enabled),
-          extra: JSON.stringify({
-            ...parseExtra(current.extra),
-            ...JSON.parse(pickExtra(d, KNOWN)),
-          }),
+          extra: mergeExtra(current.extra, d, KNOWN),
         }
-        try {
-          await trx.updateTable('domains').set(next).where('id', '=', current.id).execute()
-        } catch (error) {
-          if (isUniqueViolation(error)) throw duplicate(next.name)
-          throw error
-        }
+        await onUniqueViolation(
+          trx.updateTable('domains').set(next).where('id', '=', current.id).execute(),
+          () => duplicate(next.name),
+        )
         if (current.enabled && !next.enabled)
           await deps.revocations.record(trx, await revocationsForDomain(trx, current.id))
         return next

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { BadRequest, Conflict, NotFound, hexId, type App } from '@tricircle/core'
-import { isUniqueViolation } from '@tricircle/store'
+import { onUniqueViolation } from '@tricircle/store'
 import type { GroupRow, IdentityDatabase } from './db.js'
 import type { IdentityDeps } from './deps.js'
 import {
@@ -82,12 +82,9 @@ export function groupRoutes(app: App, deps: IdentityDeps): void {
       domain_id: domainId,
       description: g.description ?? '',
     }
-    try {
-      await db.insertInto('groups').values(row).execute()
-    } catch (error) {
-      if (isUniqueViolation(error)) throw duplicate(g.name, domainId)
-      throw error
-    }
+    await onUniqueViolation(db.insertInto('groups').values(row).execute(), () =>
+      duplicate(g.name, domainId),
+    )
     return reply.code(201).send({ group: toGroup(req, row) })
   })
 
@@ -100,12 +97,10 @@ export function groupRoutes(app: App, deps: IdentityDeps): void {
       name: g.name ?? current.name,
       description: g.description === undefined ? current.description : (g.description ?? ''),
     }
-    try {
-      await db.updateTable('groups').set(next).where('id', '=', current.id).execute()
-    } catch (error) {
-      if (isUniqueViolation(error)) throw duplicate(next.name, current.domain_id)
-      throw error
-    }
+    await onUniqueViolation(
+      db.updateTable('groups').set(next).where('id', '=', current.id).execute(),
+      () => duplicate(next.name, current.domain_id),
+    )
     return { group: toGroup(req, next) }
   })
 

@@ -47,6 +47,18 @@ export function pickExtra(body: Record<string, unknown>, known: readonly string[
   return JSON.stringify(extra)
 }
 
+/** A PATCH's free-form attributes laid over the stored ones. */
+export function mergeExtra(
+  stored: string,
+  body: Record<string, unknown>,
+  known: readonly string[],
+): string {
+  return JSON.stringify({
+    ...parseExtra(stored),
+    ...(JSON.parse(pickExtra(body, known)) as object),
+  })
+}
+
 /** Common field schemas, with Keystone's limits. */
 export const Name = (max = 64) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S' })
 export const Description = Type.Union([Type.String(), Type.Null()])

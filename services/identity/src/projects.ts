@@ -10,7 +10,7 @@ import {
   isAdmin,
   type App,
 } from '@tricircle/core'
-import { isUniqueViolation } from '@tricircle/store'
+import { onUniqueViolation } from '@tricircle/store'
 import type { IdentityDatabase, ProjectRow } from './db.js'
 import type { IdentityDeps } from './deps.js'
 import {
@@ -23,6 +23,7 @@ import {
   forbidden,
   parseExtra,
   pickExtra,
+  mergeExtra,
   requireAdmin,
   selfLink,
 } from './http-common.js'
@@ -173,12 +174,9 @@ export function projectRoutes(app: App, deps: IdentityDeps): void {
       tags: JSON.stringify([...new Set(p.tags ?? [])]),
       extra: pickExtra(p, KNOWN),
     }
-    try {
-      await db.insertInto('projects').values(row).execute()
-    } catch (error) {
-      if (isUniqueViolation(error)) throw duplicate(p.name, domainId)
-      throw error
-    }
+    await onUniqueViolation(db.insertInto('projects').values(row).execute(), () =>
+      duplicate(p.name, domainId),
+    )
     return reply.code(201).send({ project: toProject(req, row) })
   })
 
@@ -198,17 +196,12 @@ export function projectRoutes(app: App, deps: IdentityDeps): void {
           description: p.description === undefined ? current.description : (p.description ?? ''),
           enabled: p.enabled === undefined ? current.enabled : flag(p.enabled),
           tags: p.tags ? JSON.stringify([...new Set(p.tags)]) : current.tags,
-          extra: JSON.stringify({
-            ...parseExtra(current.extra),
-            ...JSON.parse(pickExtra(p, KNOWN)),
-          }),
+          extra: mergeExtra(current.extra, p, KNOWN),
         }
-        try {
-          await trx.updateTable('projects').set(next).where('id', '=', current.id).execute()
-        } catch (error) {
-          if (isUniqueViolation(error)) throw duplicate(next.name, current.domain_id)
-          throw error
-        }
+        await onUniqueViolation(
+          trx.updateTable('projects').set(next).where('id', '=', current.id).execute(),
+          () => duplicate(next.name, current.domain_id),
+        )
         if (current.enabled && !next.enabled)
           await deps.revocations.record(trx, [{ projectId: current.id }])
         return next

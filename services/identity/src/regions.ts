@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { BadRequest, Conflict, Forbidden, NotFound, caller, hexId, type App } from '@tricircle/core'
-import { isUniqueViolation } from '@tricircle/store'
+import { onUniqueViolation } from '@tricircle/store'
 import type { IdentityDatabase, RegionRow } from './db.js'
 import type { IdentityDeps } from './deps.js'
 import { Description, IdParams, collectionLinks, requireAdmin, selfLink } from './http-common.js'
@@ -88,13 +88,10 @@ export function regionRoutes(app: App, deps: IdentityDeps): void {
       parent_region_id: body.parent_region_id ?? null,
     }
     await checkParent(db, id, row.parent_region_id)
-    try {
-      await db.insertInto('regions').values(row).execute()
-    } catch (error) {
-      if (isUniqueViolation(error))
-        throw new Conflict(`Conflict occurred attempting to store region - Duplicate ID, ${id}.`)
-      throw error
-    }
+    await onUniqueViolation(
+      db.insertInto('regions').values(row).execute(),
+      () => new Conflict(`Conflict occurred attempting to store region - Duplicate ID, ${id}.`),
+    )
     return { region: toRegion(req, row) }
   }
 

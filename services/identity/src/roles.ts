@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { Conflict, NotFound, hexId, type App } from '@tricircle/core'
-import { isUniqueViolation } from '@tricircle/store'
+import { onUniqueViolation } from '@tricircle/store'
 import type { IdentityDatabase, RoleRow } from './db.js'
 import type { IdentityDeps } from './deps.js'
 import {
@@ -77,12 +77,7 @@ export function roleRoutes(app: App, deps: IdentityDeps): void {
     requireAdmin(req)
     const r = req.body.role
     const row: RoleRow = { id: hexId(), name: r.name, description: r.description ?? '' }
-    try {
-      await db.insertInto('roles').values(row).execute()
-    } catch (error) {
-      if (isUniqueViolation(error)) throw duplicate(r.name)
-      throw error
-    }
+    await onUniqueViolation(db.insertInto('roles').values(row).execute(), () => duplicate(r.name))
     return reply.code(201).send({ role: toRole(req, row) })
   })
 
@@ -95,12 +90,10 @@ export function roleRoutes(app: App, deps: IdentityDeps): void {
       name: r.name ?? current.name,
       description: r.description === undefined ? current.description : (r.description ?? ''),
     }
-    try {
-      await db.updateTable('roles').set(next).where('id', '=', current.id).execute()
-    } catch (error) {
-      if (isUniqueViolation(error)) throw duplicate(next.name)
-      throw error
-    }
+    await onUniqueViolation(
+      db.updateTable('roles').set(next).where('id', '=', current.id).execute(),
+      () => duplicate(next.name),
+    )
     return { role: toRole(req, next) }
   })
 

@@ -11,7 +11,7 @@ import {
   isoSeconds,
   type App,
 } from '@tricircle/core'
-import { isUniqueViolation } from '@tricircle/store'
+import { onUniqueViolation } from '@tricircle/store'
 import type { IdentityDatabase, UserRow } from './db.js'
 import type { IdentityDeps } from './deps.js'
 import {
@@ -23,6 +23,7 @@ import {
   forbidden,
   parseExtra,
   pickExtra,
+  mergeExtra,
   requireAdmin,
   selfLink,
 } from './http-common.js'
@@ -31,6 +32,7 @@ import { hashPassword } from './passwords.js'
 import { scopeDomainId } from './scope-domain.js'
 import { toGroup } from './groups.js'
 import { toProject } from './projects.js'
+import { assignedTargetIds } from './effective-roles.js'
 
 const KNOWN = [
   'id',
@@ -140,12 +142,9 @@ export function userRoutes(app: App, deps: IdentityDeps): void {
       password_changed_at: u.password ? isoSeconds(deps.clock.now()) : null,
       extra: pickExtra(u, KNOWN),
     }
-    try {
-      await db.insertInto('users').values(row).execute()
-    } catch (error) {
-      if (isUniqueViolation(error)) throw duplicate(u.name, domainId)
-      throw error
-    }
+    await onUniqueViolation(db.insertInto('users').values(row).execute(), () =>
+      duplicate(u.name, domainId),
+    )
     return reply.code(201).send({ user: toUser(req, row) })
   })
 
@@ -162,18 +161,16 @@ export function userRoutes(app: App, deps: IdentityDeps): void {
         enabled: u.enabled === undefined ? current.enabled : flag(u.enabled),
         default_project_id:
           u.default_project_id === undefined ? current.default_project_id : u.default_project_id,
-        extra: JSON.stringify({ ...parseExtra(current.extra), ...JSON.parse(pickExtra(u, KNOWN)) }),
+        extra: mergeExtra(current.extra, u, KNOWN),
       }
       if (u.password !== undefined) {
         next.password_hash = passwordHash ?? null
         next.password_changed_at = isoSeconds(deps.clock.now())
       }
-      try {
-        await trx.updateTable('users').set(next).where('id', '=', current.id).execute()
-      } catch (error) {
-        if (isUniqueViolation(error)) throw duplicate(next.name, current.domain_id)
-        throw error
-      }
+      await onUniqueViolation(
+        trx.updateTable('users').set(next).where('id', '=', current.id).execute(),
+        () => duplicate(next.name, current.domain_id),
+      )
       if ((current.enabled && !next.enabled) || u.password !== undefined) {
         await deps.revocations.record(trx, [{ userId: current.id }])
       }
@@ -255,31 +252,7 @@ export function userRoutes(app: App, deps: IdentityDeps): void {
     const rows = await db
       .selectFrom('projects')
       .selectAll()
-      .where(
-        'id',
-        'in',
-        // Directly or through a group, as Keystone's effective assignments.
-        db
-          .selectFrom('role_assignments')
-          .select('target_id')
-          .where('target_type', '=', 'project')
-          .where((eb) =>
-            eb.or([
-              eb.and([eb('actor_type', '=', 'user'), eb('actor_id', '=', req.params.id)]),
-              eb.and([
-                eb('actor_type', '=', 'group'),
-                eb(
-                  'actor_id',
-                  'in',
-                  eb
-                    .selectFrom('group_members')
-                    .select('group_id')
-                    .where('user_id', '=', req.params.id),
-                ),
-              ]),
-            ]),
-          ),
-      )
+      .where('id', 'in', assignedTargetIds(db, req.params.id, 'project'))
       .orderBy('name')
       .execute()
     return { projects: rows.map((r) => toProject(req, r)), links: collectionLinks(req) }

@@ -257,3 +257,18 @@ describe('createServer: errors from the framework and unknown errors', () => {
     assert.equal(badQuery.statusCode, 400)
   })
 })
+
+describe('URLs fastify rejects before routing', () => {
+  test('a malformed URL and a 255-character id get the family body, not fastify’s', async (t) => {
+    const app = createServer({ log: silentLogger(), fault: keystoneFault })
+    app.get('/v3/regions/:id', async (req) => ({ id: (req.params as { id: string }).id }))
+    t.after(() => app.close())
+    const bad = await app.inject({ method: 'GET', url: '/v3/regions/%' })
+    assert.equal(bad.statusCode, 400)
+    assert.equal(bad.json<{ error: { code: number } }>().error.code, 400)
+    const long = 'r'.repeat(255)
+    const ok = await app.inject({ method: 'GET', url: `/v3/regions/${long}` })
+    assert.equal(ok.statusCode, 200)
+    assert.equal(ok.json<{ id: string }>().id, long)
+  })
+})

@@ -3,6 +3,8 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -43,6 +45,14 @@ const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 export function createServer(options: ServerOptions): App {
   // Typed as fastify's logger so the instance is an `App`, whatever pino version the caller has.
   const logger: FastifyBaseLogger = options.log
+  const sendFault = (error: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    const apiError = toApiError(error)
+    if (apiError.status >= 500) req.log.error({ err: error }, 'unhandled error')
+    const fault = options.fault
+    for (const [k, v] of Object.entries(fault.headers?.(apiError) ?? {})) reply.header(k, v)
+    if (fault.contentType) reply.type(fault.contentType)
+    return reply.code(apiError.status).send(fault.body(apiError, req.id))
+  }
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: options.bodyLimit,
@@ -57,7 +67,10 @@ export function createServer(options: ServerOptions): App {
       requestIdLogLabel: 'request_id',
       disableRequestLogging: true,
     }),
-    routerOptions: { ignoreTrailingSlash: true },
+    // Ids in paths may be long (Keystone allows 255-character region ids); fastify's default is 100.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    // Errors fastify raises before routing (a malformed URL, say) get the family's body too.
+    frameworkErrors: (error, req, reply) => void sendFault(error, req, reply),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   useTwoValidators(app)
@@ -78,16 +91,7 @@ export function createServer(options: ServerOptions): App {
     )
   })
 
-  app.setErrorHandler(async (error: FastifyError, req, reply) => {
-    const apiError = toApiError(error)
-    if (apiError.status >= 500) {
-      req.log.error({ err: error }, 'unhandled error')
-    }
-    const fault = options.fault
-    for (const [k, v] of Object.entries(fault.headers?.(apiError) ?? {})) reply.header(k, v)
-    if (fault.contentType) reply.type(fault.contentType)
-    return reply.code(apiError.status).send(fault.body(apiError, req.id))
-  })
+  app.setErrorHandler(async (error: FastifyError, req, reply) => sendFault(error, req, reply))
 
   closeIdleOnShutdown(app)
 
