@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
 import { SqliteBooleanPlugin } from './sqlite-boolean-plugin.js'
+import { cachingStatements } from './statement-cache.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -39,7 +40,7 @@ export function openDatabase<DB>(url: string): DatabaseHandle<DB> {
   database.pragma('busy_timeout = 5000')
   database.pragma('synchronous = NORMAL')
   const db = new Kysely<DB>({
-    dialect: new SqliteDialect({ database }),
+    dialect: new SqliteDialect({ database: cachingStatements(database) }),
     plugins: [new SqliteBooleanPlugin()],
   })
   return { db, dialect: 'sqlite', close: () => db.destroy() }
