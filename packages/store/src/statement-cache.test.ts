@@ -28,7 +28,7 @@ test('a statement busy iterating is not handed out again, and the cache is bound
   const seen: number[] = []
   for (const row of select.iterate([]) as Iterable<{ a: number }>) {
     // A nested use of the same SQL while the outer one iterates must not fail.
-    seen.push(row.a, (db.prepare('select a from t order by a').all([])).length)
+    seen.push(row.a, db.prepare('select a from t order by a').all([]).length)
   }
   assert.deepEqual(seen, [1, 3, 2, 3, 3, 3])
   db.prepare('select 1').all([])
