@@ -36,10 +36,21 @@ export async function requestJson<T>(
     )
   }
   const text = await res.text()
+  if (res.status >= 400) {
+    // Faults are JSON in every family we speak, but a proxy or Glance may answer in text or HTML.
+    const detail = faultMessage(parseJson(text)) ?? text.trim().slice(0, 200)
+    throw errorForStatus(res.status, detail || `${res.status} from ${url}`)
+  }
   const body = text ? (JSON.parse(text) as unknown) : undefined
-  if (res.status >= 400)
-    throw errorForStatus(res.status, faultMessage(body) ?? `${res.status} from ${url}`)
   return { status: res.status, headers: res.headers, body: body as T }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
 }
 
 /** The message in a Keystone, Neutron, Zun or libnetwork fault body. */
