@@ -3,13 +3,15 @@
 # apt-get (update + install) when dpkg says something is missing. Must run as root.
 set -euo pipefail
 
-# The one list of system packages. Add new needs here (e.g. docker.io, busybox-static).
+# The one list of system packages. Add new needs here.
 PACKAGES=(
   postgresql
   python3-openstackclient
   python3-zunclient
   iproute2
   nftables
+  docker.io      # the isolated test engine (scripts/dockerd.sh)
+  busybox-static # the one binary of the test image (packages/host-images busybox-image.ts)
 )
 
 die() {

@@ -9,8 +9,11 @@ import {
   DEFAULT_REGIONS,
   migrations,
   serveIdentity,
+  SERVICE_PROJECT,
+  SERVICE_USER,
   type IdentityDb,
 } from '@tricircle/identity'
+import { serviceUserPassword, writeServiceCredentials } from './service-credentials.js'
 import { sqliteUrl } from './state-dir.js'
 
 interface Context {
@@ -71,7 +74,7 @@ export function identityCommands(ctx: Context): Command {
   identity
     .command('bootstrap')
     .description(
-      'create the default domain, admin project and user, roles, regions and identity endpoints',
+      'create the default domain, admin project and user, the service user, roles, regions and endpoints',
     )
     .option(
       '--password <password>',
@@ -80,12 +83,14 @@ export function identityCommands(ctx: Context): Command {
     .option('--database-url <url>', 'identity database (default: identity.db in the state dir)')
     .option('--public-url <url>', 'base URL of the identity service', 'http://127.0.0.1:5000')
     .option('--regions <list>', 'comma-separated region names', DEFAULT_REGIONS.join(','))
+    .option('--image-url <url>', 'base URL of the image service, registered in every region')
     .action(
       async (o: {
         password?: string
         databaseUrl?: string
         publicUrl: string
         regions: string
+        imageUrl?: string
       }) => {
         const stateDir = ctx.stateDir()
         mkdirSync(stateDir, { recursive: true, mode: 0o700 })
@@ -94,6 +99,7 @@ export function identityCommands(ctx: Context): Command {
           ctx.env.TRICIRCLE_ADMIN_PASSWORD ??
           savedPassword(stateDir) ??
           randomBytes(18).toString('base64url')
+        const servicePassword = serviceUserPassword(stateDir)
         const handle = openDatabase<IdentityDb>(
           o.databaseUrl ?? ctx.env.TRICIRCLE_DATABASE__URL ?? sqliteUrl(stateDir, 'identity'),
         )
@@ -107,13 +113,22 @@ export function identityCommands(ctx: Context): Command {
             adminPassword: password,
             identityUrl: o.publicUrl,
             regions,
+            serviceUserPassword: servicePassword,
+            ...(o.imageUrl ? { imageUrl: o.imageUrl } : {}),
           })
         } finally {
           await handle.close()
         }
         const openrc = writeOpenrc(stateDir, o.publicUrl, password)
+        const services = writeServiceCredentials(stateDir, {
+          identityUrl: o.publicUrl,
+          username: SERVICE_USER,
+          password: servicePassword,
+          project: SERVICE_PROJECT,
+        })
         console.log(
-          `identity bootstrapped; credentials in ${openrc} (source it to use the openstack CLI)`,
+          `identity bootstrapped; credentials in ${openrc} (source it to use the openstack CLI); ` +
+            `the services' own in ${services}`,
         )
       },
     )

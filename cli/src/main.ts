@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander'
 import { identityCommands, serveCommand } from './identity.js'
+import { serveImageCommand } from './image.js'
 import { resolveStateDir } from './state-dir.js'
 
 const program = new Command()
@@ -15,7 +16,7 @@ const program = new Command()
 const env = process.env
 const stateDir = () => resolveStateDir(program.opts<{ stateDir?: string }>().stateDir, env)
 
-program.addCommand(serveCommand({ env, stateDir }))
+program.addCommand(serveCommand({ env, stateDir }).addCommand(serveImageCommand({ env, stateDir })))
 program.addCommand(identityCommands({ env, stateDir }))
 
 program.parseAsync(process.argv).catch((error: unknown) => {

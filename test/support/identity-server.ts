@@ -9,6 +9,7 @@ import {
   createApp,
   identityDeps,
   migrations,
+  type BootstrapOptions,
   type IdentityDb,
 } from '@tricircle/identity'
 
@@ -18,6 +19,8 @@ export interface RunningIdentity {
   adminPassword: string
   /** The OS_* variables of the admin, as an openrc gives them. */
   adminEnv: Record<string, string>
+  /** Runs bootstrap again with more options (it is idempotent), e.g. to register another service. */
+  bootstrap(extra: Partial<BootstrapOptions>): Promise<void>
   stop(): Promise<void>
 }
 
@@ -60,6 +63,9 @@ export async function startIdentityServer(): Promise<RunningIdentity> {
       OS_USER_DOMAIN_NAME: 'Default',
       OS_PROJECT_DOMAIN_NAME: 'Default',
       OS_INTERFACE: 'public',
+    },
+    bootstrap: async (extra) => {
+      await bootstrap(handle.db, systemClock, { adminPassword, identityUrl: url, ...extra })
     },
     stop: async () => {
       stopRevocations.abort()

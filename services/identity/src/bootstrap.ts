@@ -11,7 +11,18 @@ export interface BootstrapOptions {
   regions?: readonly string[]
   /** Base URL of the identity service, e.g. `http://127.0.0.1:5000`. */
   identityUrl: string
+  /** Base URL of the image service; when given, it is registered in every region too. */
+  imageUrl?: string
+  /**
+   * When given, the services' own user (`SERVICE_USER`, roles `service` and `admin` on project
+   * `service`) is created or given this password.
+   */
+  serviceUserPassword?: string
 }
+
+/** The user other services sign in as to follow token revocations and call each other. */
+export const SERVICE_USER = 'tricircle-service'
+export const SERVICE_PROJECT = 'service'
 
 export const DEFAULT_REGIONS = ['CentralRegion', 'RegionOne', 'RegionTwo'] as const
 export const DEFAULT_ROLES = ['admin', 'member', 'reader', 'service'] as const
@@ -19,7 +30,9 @@ export const DEFAULT_ROLES = ['admin', 'member', 'reader', 'service'] as const
 /**
  * What `keystone-manage bootstrap` does, idempotently: the default domain, the admin and service
  * projects, the admin user (its password reset to the one given), the default roles, the regions,
- * and the identity service's endpoints in every region, since one identity serves them all.
+ * and the identity service's endpoints in every region, since one identity serves them all — and,
+ * when asked, the image service's endpoints (one image service serves every region too) and the
+ * services' own user.
  */
 export async function bootstrap(
   db: IdentityDatabase,
@@ -27,6 +40,10 @@ export async function bootstrap(
   options: BootstrapOptions,
 ): Promise<{ adminUserId: string; adminProjectId: string }> {
   const passwordHash = await hashPassword(options.adminPassword)
+  const serviceHash =
+    options.serviceUserPassword === undefined
+      ? undefined
+      : await hashPassword(options.serviceUserPassword)
   const result = await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('domains')
@@ -68,37 +85,40 @@ export async function bootstrap(
       options.adminProject ?? 'admin',
       'Bootstrap project for initializing the cloud.',
     )
-    await project('service', 'Project of the services’ own users.')
+    const serviceProjectId = await project(SERVICE_PROJECT, 'Project of the services’ own users.')
 
-    const userName = options.adminUser ?? 'admin'
-    const existing = await trx
-      .selectFrom('users')
-      .select('id')
-      .where('domain_id', '=', 'default')
-      .where('name', '=', userName)
-      .executeTakeFirst()
-    const adminUserId = existing?.id ?? hexId()
-    if (existing) {
-      await trx
-        .updateTable('users')
-        .set({ password_hash: passwordHash, enabled: 1 })
-        .where('id', '=', adminUserId)
-        .execute()
-    } else {
-      await trx
-        .insertInto('users')
-        .values({
-          id: adminUserId,
-          name: userName,
-          domain_id: 'default',
-          enabled: 1,
-          default_project_id: adminProjectId,
-          password_hash: passwordHash,
-          password_changed_at: new Date(clock.now()).toISOString(),
-          extra: '{}',
-        })
-        .execute()
+    const user = async (name: string, hash: string, defaultProjectId: string) => {
+      const existing = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('domain_id', '=', 'default')
+        .where('name', '=', name)
+        .executeTakeFirst()
+      const id = existing?.id ?? hexId()
+      if (existing) {
+        await trx
+          .updateTable('users')
+          .set({ password_hash: hash, enabled: 1 })
+          .where('id', '=', id)
+          .execute()
+      } else {
+        await trx
+          .insertInto('users')
+          .values({
+            id,
+            name,
+            domain_id: 'default',
+            enabled: 1,
+            default_project_id: defaultProjectId,
+            password_hash: hash,
+            password_changed_at: new Date(clock.now()).toISOString(),
+            extra: '{}',
+          })
+          .execute()
+      }
+      return id
     }
+    const adminUserId = await user(options.adminUser ?? 'admin', passwordHash, adminProjectId)
 
     const roleIds: Record<string, string> = {}
     for (const name of DEFAULT_ROLES) {
@@ -111,17 +131,24 @@ export async function bootstrap(
       if (!found)
         await trx.insertInto('roles').values({ id: roleIds[name], name, description: '' }).execute()
     }
-    await trx
-      .insertInto('role_assignments')
-      .values({
-        actor_type: 'user',
-        actor_id: adminUserId,
-        target_type: 'project',
-        target_id: adminProjectId,
-        role_id: roleIds.admin!,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .execute()
+    const grant = (userId: string, projectId: string, role: string) =>
+      trx
+        .insertInto('role_assignments')
+        .values({
+          actor_type: 'user',
+          actor_id: userId,
+          target_type: 'project',
+          target_id: projectId,
+          role_id: roleIds[role]!,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute()
+    await grant(adminUserId, adminProjectId, 'admin')
+    if (serviceHash !== undefined) {
+      const serviceUserId = await user(SERVICE_USER, serviceHash, serviceProjectId)
+      await grant(serviceUserId, serviceProjectId, 'service')
+      await grant(serviceUserId, serviceProjectId, 'admin')
+    }
 
     const regions = options.regions ?? DEFAULT_REGIONS
     for (const id of regions) {
@@ -132,55 +159,76 @@ export async function bootstrap(
         .execute()
     }
 
-    const service = await trx
-      .selectFrom('services')
-      .select('id')
-      .where('type', '=', 'identity')
-      .executeTakeFirst()
-    const serviceId = service?.id ?? hexId()
-    if (!service)
-      await trx
-        .insertInto('services')
-        .values({
-          id: serviceId,
-          type: 'identity',
-          name: 'keystone',
-          description: 'Tricircle identity',
-          enabled: 1,
-        })
-        .execute()
-    const url = `${options.identityUrl.replace(/\/+$/, '')}/v3`
-    for (const region of regions) {
-      for (const iface of ['public', 'internal', 'admin'] as const) {
-        const found = await trx
-          .selectFrom('endpoints')
-          .select('id')
-          .where('service_id', '=', serviceId)
-          .where('region_id', '=', region)
-          .where('interface', '=', iface)
-          .executeTakeFirst()
-        if (found)
-          await trx
-            .updateTable('endpoints')
-            .set({ url, enabled: 1 })
-            .where('id', '=', found.id)
-            .execute()
-        else
-          await trx
-            .insertInto('endpoints')
-            .values({
-              id: hexId(),
-              service_id: serviceId,
-              region_id: region,
-              interface: iface,
-              url,
-              enabled: 1,
-            })
-            .execute()
-      }
-    }
+    await registerService(trx, regions, {
+      type: 'identity',
+      name: 'keystone',
+      description: 'Tricircle identity',
+      url: `${options.identityUrl.replace(/\/+$/, '')}/v3`,
+    })
+    if (options.imageUrl)
+      await registerService(trx, regions, {
+        type: 'image',
+        name: 'glance',
+        description: 'Tricircle image',
+        // Glance's catalog URL is unversioned: clients discover /v2 from its root.
+        url: options.imageUrl.replace(/\/+$/, ''),
+      })
     return { adminUserId, adminProjectId }
   })
   await loadSigningKeys(db, clock)
   return result
+}
+
+/** One catalog service of `type` with public, internal and admin endpoints at `url` per region. */
+async function registerService(
+  trx: IdentityDatabase,
+  regions: readonly string[],
+  service: { type: string; name: string; description: string; url: string },
+): Promise<void> {
+  const found = await trx
+    .selectFrom('services')
+    .select('id')
+    .where('type', '=', service.type)
+    .executeTakeFirst()
+  const serviceId = found?.id ?? hexId()
+  if (!found)
+    await trx
+      .insertInto('services')
+      .values({
+        id: serviceId,
+        type: service.type,
+        name: service.name,
+        description: service.description,
+        enabled: 1,
+      })
+      .execute()
+  for (const region of regions) {
+    for (const iface of ['public', 'internal', 'admin'] as const) {
+      const endpoint = await trx
+        .selectFrom('endpoints')
+        .select('id')
+        .where('service_id', '=', serviceId)
+        .where('region_id', '=', region)
+        .where('interface', '=', iface)
+        .executeTakeFirst()
+      if (endpoint)
+        await trx
+          .updateTable('endpoints')
+          .set({ url: service.url, enabled: 1 })
+          .where('id', '=', endpoint.id)
+          .execute()
+      else
+        await trx
+          .insertInto('endpoints')
+          .values({
+            id: hexId(),
+            service_id: serviceId,
+            region_id: region,
+            interface: iface,
+            url: service.url,
+            enabled: 1,
+          })
+          .execute()
+    }
+  }
 }

@@ -1,0 +1,190 @@
+/**
+ * Image service benchmark: upload (`PUT /v2/images/{id}/file`) and download (`GET …/file`) of one
+ * large file over HTTP on loopback, against a raw disk copy of the same file in the same run, and
+ * the service's memory while it transfers.
+ *
+ *   npx tsx bench/image.ts [--size-mib 1024] [--runs 3]
+ *
+ * The service runs in a child process (`bench/image-service-child.ts`), so its RSS is its own:
+ * the parent samples the child's VmRSS from /proc every 20 ms during each transfer and compares
+ * the peak with the idle RSS measured just before. Uploads and downloads stream from and to files
+ * in the same temp dir; the download is written and fsynced like the copy, so all three do
+ * the same disk work (the service's upload also fsyncs before its rename). Progress goes to
+ * stderr; stdout gets a Markdown table and then the JSON of every run on the last line.
+ */
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs'
+import { copyFile, mkdtemp, open, rm, stat, unlink } from 'node:fs/promises'
+import { request, type IncomingMessage } from 'node:http'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { parseArgs } from 'node:util'
+
+const { values: args } = parseArgs({
+  options: {
+    'size-mib': { type: 'string', default: '1024' },
+    runs: { type: 'string', default: '3' },
+  },
+})
+const sizeMiB = Number(args['size-mib'])
+const runs = Number(args.runs)
+const MiB = 1024 * 1024
+const log = (msg: string) => process.stderr.write(`${msg}\n`)
+
+const dir = await mkdtemp(join(tmpdir(), 'tricircle-bench-image-'))
+const source = join(dir, 'source.bin')
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', new URL('./image-service-child.ts', import.meta.url).pathname, dir],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+)
+try {
+  const [line] = (await once(child.stdout, 'data')) as [Buffer]
+  const base = `http://127.0.0.1:${line.toString().trim()}`
+  log(`service pid ${child.pid} at ${base}; writing ${sizeMiB} MiB of random data`)
+  await writeRandom(source, sizeMiB)
+  const results = []
+  for (let run = 1; run <= runs; run++) {
+    log(`run ${run}/${runs} (load ${loadavg()[0]!.toFixed(2)})`)
+    const copy = await timed(() => streamCopy(source, join(dir, 'copy.bin')))
+    const copyFileSecs = await timed(() => copyFile(source, join(dir, 'copyfile.bin')))
+    await unlink(join(dir, 'copy.bin'))
+    await unlink(join(dir, 'copyfile.bin'))
+    const id = await createImage(base)
+    const idle = rssMiB(child.pid!)
+    const up = await withPeakRss(child.pid!, () => timed(() => uploadFile(base, id, source)))
+    const down = await withPeakRss(child.pid!, () =>
+      timed(() => downloadFile(base, id, join(dir, 'down.bin'))),
+    )
+    if ((await stat(join(dir, 'down.bin'))).size !== sizeMiB * MiB)
+      throw new Error('short download')
+    await unlink(join(dir, 'down.bin'))
+    await fetch(`${base}/v2/images/${id}`, { method: 'DELETE', headers: { 'x-auth-token': 'b' } })
+    const r = {
+      run,
+      copyMiBs: sizeMiB / copy,
+      copyFileMiBs: sizeMiB / copyFileSecs,
+      uploadMiBs: sizeMiB / up.value,
+      downloadMiBs: sizeMiB / down.value,
+      idleRssMiB: idle,
+      uploadPeakRssMiB: up.peak,
+      downloadPeakRssMiB: down.peak,
+      uploadRssDeltaMiB: up.peak - idle,
+      downloadRssDeltaMiB: down.peak - idle,
+      load1: loadavg()[0]!,
+    }
+    log(JSON.stringify(r))
+    results.push(r)
+  }
+  printTable(results)
+  console.log(JSON.stringify({ sizeMiB, cpus: cpus().length, node: process.version, results }))
+} finally {
+  child.kill('SIGTERM')
+  await once(child, 'exit')
+  await rm(dir, { recursive: true, force: true })
+}
+
+async function writeRandom(file: string, mib: number): Promise<void> {
+  // 16 MiB of randomness repeated: incompressible enough, and generated in a moment.
+  const block = randomBytes(16 * MiB)
+  await pipeline(
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < mib / 16; i++) yield block
+      })(),
+    ),
+    createWriteStream(file),
+  )
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now()
+  await work()
+  return (performance.now() - start) / 1000
+}
+
+async function streamCopy(from: string, to: string): Promise<void> {
+  await pipeline(createReadStream(from), createWriteStream(to, { flush: true }))
+}
+
+async function createImage(base: string): Promise<string> {
+  const res = await fetch(`${base}/v2/images`, {
+    method: 'POST',
+    headers: { 'x-auth-token': 'b', 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', container_format: 'docker', disk_format: 'raw' }),
+  })
+  if (res.status !== 201) throw new Error(`create: ${res.status}`)
+  return ((await res.json()) as { id: string }).id
+}
+
+async function uploadFile(base: string, id: string, file: string): Promise<void> {
+  const size = (await stat(file)).size
+  const req = request(`${base}/v2/images/${id}/file`, {
+    method: 'PUT',
+    headers: {
+      'x-auth-token': 'b',
+      'content-type': 'application/octet-stream',
+      'content-length': String(size),
+    },
+  })
+  const response = once(req, 'response') as Promise<[IncomingMessage]>
+  await pipeline(createReadStream(file, { highWaterMark: 256 * 1024 }), req)
+  const [res] = await response
+  res.resume()
+  if (res.statusCode !== 204) throw new Error(`upload: ${res.statusCode}`)
+}
+
+async function downloadFile(base: string, id: string, to: string): Promise<void> {
+  const res = await fetch(`${base}/v2/images/${id}/file`, { headers: { 'x-auth-token': 'b' } })
+  if (res.status !== 200 || !res.body) throw new Error(`download: ${res.status}`)
+  const file = await open(to, 'w')
+  await pipeline(Readable.fromWeb(res.body as never), file.createWriteStream({ flush: true }))
+}
+
+function rssMiB(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+  return Number(kb) / 1024
+}
+
+async function withPeakRss<T>(pid: number, work: () => Promise<T>) {
+  let peak = rssMiB(pid)
+  const timer = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 20)
+  try {
+    const value = await work()
+    return { value, peak: Math.max(peak, rssMiB(pid)) }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+function printTable(results: Record<string, number>[]): void {
+  const median = (k: string) => {
+    const v = results.map((r) => r[k]!).sort((a, b) => a - b)
+    return v[Math.floor(v.length / 2)]!
+  }
+  const range = (k: string) => {
+    const v = results.map((r) => r[k]!)
+    return `${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)}`
+  }
+  const rows = [
+    ['stream copy + fsync (baseline)', 'copyMiBs'],
+    ['fs.copyFile', 'copyFileMiBs'],
+    ['upload PUT …/file', 'uploadMiBs'],
+    ['download GET …/file', 'downloadMiBs'],
+  ] as const
+  console.log(`| transfer of ${sizeMiB} MiB | MiB/s median | range | vs stream copy |`)
+  console.log('| --- | ---: | ---: | ---: |')
+  for (const [name, k] of rows)
+    console.log(
+      `| ${name} | ${median(k).toFixed(0)} | ${range(k)} | ${((100 * median(k)) / median('copyMiBs')).toFixed(0)}% |`,
+    )
+  console.log(
+    `\nservice RSS: idle ${median('idleRssMiB').toFixed(0)} MiB; peak above idle during upload ` +
+      `${median('uploadRssDeltaMiB').toFixed(0)} MiB (${range('uploadRssDeltaMiB')}), during ` +
+      `download ${median('downloadRssDeltaMiB').toFixed(0)} MiB (${range('downloadRssDeltaMiB')}) (medians)`,
+  )
+}

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+/** How a service signs in to the identity service (the `auth` section of its configuration). */
+export interface ServiceCredentials {
+  identityUrl: string
+  username: string
+  password: string
+  project: string
+}
+
+export const credentialsFile = (stateDir: string) => join(stateDir, 'service-credentials.json')
+
+export function readServiceCredentials(file: string): ServiceCredentials | undefined {
+  if (!existsSync(file)) return undefined
+  return JSON.parse(readFileSync(file, 'utf8')) as ServiceCredentials
+}
+
+/** The saved service password, or a new random one: bootstrapping again keeps it. */
+export function serviceUserPassword(stateDir: string): string {
+  return (
+    readServiceCredentials(credentialsFile(stateDir))?.password ??
+    randomBytes(24).toString('base64url')
+  )
+}
+
+/** Written mode 0600: it holds a password with the admin role. */
+export function writeServiceCredentials(stateDir: string, credentials: ServiceCredentials): string {
+  const file = credentialsFile(stateDir)
+  writeFileSync(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 })
+  chmodSync(file, 0o600)
+  return file
+}

@@ -1,0 +1,7 @@
+export { createApp } from './app.js'
+export { serveImage, type ConfigSources } from './main.js'
+export { migrations } from './migrations/index.js'
+export { ImageConfig } from './config.js'
+export { FilesystemImageStore, type ImageStore, type StoredData } from './image-store.js'
+export type { ImageDb } from './db.js'
+export type { ImageDeps } from './deps.js'
