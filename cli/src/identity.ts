@@ -58,7 +58,9 @@ export function serveCommand(ctx: Context): Command {
             },
             database: {
               url:
-                o.databaseUrl ?? ctx.env.TRICIRCLE_DATABASE__URL ?? sqliteUrl(stateDir, 'identity'),
+                o.databaseUrl ??
+                ctx.env.TRICIRCLE_IDENTITY_DATABASE__URL ??
+                sqliteUrl(stateDir, 'identity'),
             },
             ...(o.logLevel ? { log: { level: o.logLevel } } : {}),
           },
@@ -101,7 +103,9 @@ export function identityCommands(ctx: Context): Command {
           randomBytes(18).toString('base64url')
         const servicePassword = serviceUserPassword(stateDir)
         const handle = openDatabase<IdentityDb>(
-          o.databaseUrl ?? ctx.env.TRICIRCLE_DATABASE__URL ?? sqliteUrl(stateDir, 'identity'),
+          o.databaseUrl ??
+            ctx.env.TRICIRCLE_IDENTITY_DATABASE__URL ??
+            sqliteUrl(stateDir, 'identity'),
         )
         try {
           await migrate(handle.db, migrations)

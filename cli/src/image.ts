@@ -62,7 +62,14 @@ export function serveImageCommand(ctx: Context): Command {
             ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
           },
           ...(o.databaseUrl || !o.config
-            ? { database: { url: o.databaseUrl ?? sqliteUrl(stateDir, 'image') } }
+            ? {
+                database: {
+                  url:
+                    o.databaseUrl ??
+                    ctx.env.TRICIRCLE_IMAGE_DATABASE__URL ??
+                    sqliteUrl(stateDir, 'image'),
+                },
+              }
             : {}),
           ...(o.storeDir || !o.config
             ? { store: { dir: o.storeDir ?? join(stateDir, 'images') } }

@@ -159,3 +159,18 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig(Schema, { file: malformed }), ConfigError)
   })
 })
+
+describe('loadConfig with a service prefix', () => {
+  test('two services read their own database URL from one shared environment', () => {
+    const env = {
+      TRICIRCLE_IDENTITY_DATABASE__URL: 'sqlite:///state/identity.db',
+      TRICIRCLE_IMAGE_DATABASE__URL: 'postgres://db/image',
+      TRICIRCLE_HOME: '/state',
+    }
+    const flags = { bind: { port: 1 } }
+    const identity = loadConfig(Schema, { env, envPrefix: 'TRICIRCLE_IDENTITY_', flags })
+    const image = loadConfig(Schema, { env, envPrefix: 'TRICIRCLE_IMAGE_', flags })
+    assert.equal(identity.database.url, 'sqlite:///state/identity.db')
+    assert.equal(image.database.url, 'postgres://db/image')
+  })
+})

@@ -5,19 +5,27 @@ import { Value } from 'typebox/value'
 
 /**
  * Loads one process's configuration: schema defaults < JSON file < environment < flags.
- * Environment names are `TRICIRCLE_` + the path in upper case, `__` between levels
- * (`TRICIRCLE_DATABASE__URL` → `database.url`). Every problem is reported at once, and the
- * result is frozen: nothing below `main` changes or re-reads configuration.
+ * Environment names are the prefix (`TRICIRCLE_` unless the service names its own, such as
+ * `TRICIRCLE_IDENTITY_`) + the path in upper case, `__` between levels
+ * (`TRICIRCLE_IDENTITY_DATABASE__URL` → `database.url`); one environment serves several services,
+ * each with its own database. Every problem is reported at once, and the result is frozen:
+ * nothing below `main` changes or re-reads configuration.
  */
 export function loadConfig<T extends TSchema>(
   schema: T,
-  source: { file?: string; env?: Record<string, string | undefined>; flags?: object } = {},
+  source: {
+    file?: string
+    env?: Record<string, string | undefined>
+    envPrefix?: string
+    flags?: object
+  } = {},
 ): Static<T> {
   let raw: unknown = {}
   if (source.file) raw = merge(raw, readJsonFile(source.file))
   // The environment is shared by every process (and the CLI's own TRICIRCLE_HOME), so only the
   // variables naming one of this schema's sections apply; files and flags must match exactly.
-  if (source.env) raw = merge(raw, onlyKnown(schema, fromEnv(source.env, 'TRICIRCLE_')))
+  if (source.env)
+    raw = merge(raw, onlyKnown(schema, fromEnv(source.env, source.envPrefix ?? 'TRICIRCLE_')))
   if (source.flags) raw = merge(raw, source.flags)
   const value = Value.Convert(schema, Value.Default(schema, Value.Clone(raw)))
   if (!Value.Check(schema, value)) {

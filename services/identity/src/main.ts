@@ -14,7 +14,7 @@ export interface ConfigSources {
 
 /** The identity service's composition root: config → log → database → app → listen. */
 export function serveIdentity(sources: ConfigSources): void {
-  const config = loadConfig(IdentityConfig, sources)
+  const config = loadConfig(IdentityConfig, { ...sources, envPrefix: 'TRICIRCLE_IDENTITY_' })
   const log = createLogger(config.log).child({ service: 'identity' })
   runMain(log, async (signal) => {
     const handle = openDatabase<IdentityDb>(config.database.url)

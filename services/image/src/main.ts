@@ -18,7 +18,7 @@ export interface ConfigSources {
  * identity service's keys and revocation events, followed as a service user) → app → listen.
  */
 export function serveImage(sources: ConfigSources): void {
-  const config = loadConfig(ImageConfig, sources)
+  const config = loadConfig(ImageConfig, { ...sources, envPrefix: 'TRICIRCLE_IMAGE_' })
   const log = createLogger(config.log).child({ service: 'image' })
   runMain(log, async (signal) => {
     const handle = openDatabase<ImageDb>(config.database.url)
