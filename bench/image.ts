@@ -5,6 +5,10 @@
  *
  *   npx tsx bench/image.ts [--size-mib 1024] [--runs 3]
  *
+ * A second baseline is plain `node:http` in a child process of its own, streaming the same file
+ * out and in (with fsync, without hashing): the ceiling any Node HTTP server reaches on this
+ * machine, since client and server share its cores.
+ *
  * The service runs in a child process (`bench/image-service-child.ts`), so its RSS is its own:
  * the parent samples the child's VmRSS from /proc every 20 ms during each transfer and compares
  * the peak with the idle RSS measured just before. Uploads and downloads stream from and to files
@@ -42,9 +46,28 @@ const child = spawn(
   ['--import', 'tsx', new URL('./image-service-child.ts', import.meta.url).pathname, dir],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 )
+// The plain node:http baseline: GET streams the source file, PUT writes (and fsyncs) the body.
+const plain = spawn(
+  process.execPath,
+  [
+    '-e',
+    `const http = require('node:http'), fs = require('node:fs'), { pipeline } = require('node:stream')
+     const [src, dst] = process.argv.slice(1)
+     const server = http.createServer((req, res) => {
+       if (req.method === 'GET') return pipeline(fs.createReadStream(src, { highWaterMark: 262144 }), res, () => {})
+       pipeline(req, fs.createWriteStream(dst, { flush: true }), (e) => { res.statusCode = e ? 500 : 204; res.end() })
+     })
+     server.listen(0, '127.0.0.1', () => console.log(server.address().port))`,
+    source,
+    join(dir, 'plain-up.bin'),
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+)
 try {
   const [line] = (await once(child.stdout, 'data')) as [Buffer]
   const base = `http://127.0.0.1:${line.toString().trim()}`
+  const [plainLine] = (await once(plain.stdout, 'data')) as [Buffer]
+  const plainUrl = `http://127.0.0.1:${plainLine.toString().trim()}/file`
   log(`service pid ${child.pid} at ${base}; writing ${sizeMiB} MiB of random data`)
   await writeRandom(source, sizeMiB)
   const results = []
@@ -54,6 +77,10 @@ try {
     const copyFileSecs = await timed(() => copyFile(source, join(dir, 'copyfile.bin')))
     await unlink(join(dir, 'copy.bin'))
     await unlink(join(dir, 'copyfile.bin'))
+    const plainUp = await timed(() => uploadTo(plainUrl, source))
+    const plainDown = await timed(() => downloadFrom(plainUrl, join(dir, 'plain-down.bin')))
+    await unlink(join(dir, 'plain-up.bin'))
+    await unlink(join(dir, 'plain-down.bin'))
     const id = await createImage(base)
     const idle = rssMiB(child.pid!)
     const up = await withPeakRss(child.pid!, () => timed(() => uploadFile(base, id, source)))
@@ -68,6 +95,8 @@ try {
       run,
       copyMiBs: sizeMiB / copy,
       copyFileMiBs: sizeMiB / copyFileSecs,
+      plainUploadMiBs: sizeMiB / plainUp,
+      plainDownloadMiBs: sizeMiB / plainDown,
       uploadMiBs: sizeMiB / up.value,
       downloadMiBs: sizeMiB / down.value,
       idleRssMiB: idle,
@@ -83,6 +112,7 @@ try {
   printTable(results)
   console.log(JSON.stringify({ sizeMiB, cpus: cpus().length, node: process.version, results }))
 } finally {
+  plain.kill('SIGTERM')
   child.kill('SIGTERM')
   await once(child, 'exit')
   await rm(dir, { recursive: true, force: true })
@@ -121,9 +151,13 @@ async function createImage(base: string): Promise<string> {
   return ((await res.json()) as { id: string }).id
 }
 
-async function uploadFile(base: string, id: string, file: string): Promise<void> {
+function uploadFile(base: string, id: string, file: string): Promise<void> {
+  return uploadTo(`${base}/v2/images/${id}/file`, file)
+}
+
+async function uploadTo(url: string, file: string): Promise<void> {
   const size = (await stat(file)).size
-  const req = request(`${base}/v2/images/${id}/file`, {
+  const req = request(url, {
     method: 'PUT',
     headers: {
       'x-auth-token': 'b',
@@ -138,8 +172,12 @@ async function uploadFile(base: string, id: string, file: string): Promise<void>
   if (res.statusCode !== 204) throw new Error(`upload: ${res.statusCode}`)
 }
 
-async function downloadFile(base: string, id: string, to: string): Promise<void> {
-  const res = await fetch(`${base}/v2/images/${id}/file`, { headers: { 'x-auth-token': 'b' } })
+function downloadFile(base: string, id: string, to: string): Promise<void> {
+  return downloadFrom(`${base}/v2/images/${id}/file`, to)
+}
+
+async function downloadFrom(url: string, to: string): Promise<void> {
+  const res = await fetch(url, { headers: { 'x-auth-token': 'b' } })
   if (res.status !== 200 || !res.body) throw new Error(`download: ${res.status}`)
   const file = await open(to, 'w')
   await pipeline(Readable.fromWeb(res.body as never), file.createWriteStream({ flush: true }))
@@ -173,15 +211,24 @@ function printTable(results: Record<string, number>[]): void {
   const rows = [
     ['stream copy + fsync (baseline)', 'copyMiBs'],
     ['fs.copyFile', 'copyFileMiBs'],
+    ['plain node:http upload (baseline)', 'plainUploadMiBs'],
+    ['plain node:http download (baseline)', 'plainDownloadMiBs'],
     ['upload PUT …/file', 'uploadMiBs'],
     ['download GET …/file', 'downloadMiBs'],
   ] as const
-  console.log(`| transfer of ${sizeMiB} MiB | MiB/s median | range | vs stream copy |`)
-  console.log('| --- | ---: | ---: | ---: |')
-  for (const [name, k] of rows)
+  const plainFor = (k: string) =>
+    k === 'uploadMiBs' ? 'plainUploadMiBs' : k === 'downloadMiBs' ? 'plainDownloadMiBs' : undefined
+  const pct = (k: string, of: string) => `${((100 * median(k)) / median(of)).toFixed(0)}%`
+  console.log(
+    `| transfer of ${sizeMiB} MiB | MiB/s median | range | vs stream copy | vs plain node:http |`,
+  )
+  console.log('| --- | ---: | ---: | ---: | ---: |')
+  for (const [name, k] of rows) {
+    const plainKey = plainFor(k)
     console.log(
-      `| ${name} | ${median(k).toFixed(0)} | ${range(k)} | ${((100 * median(k)) / median('copyMiBs')).toFixed(0)}% |`,
+      `| ${name} | ${median(k).toFixed(0)} | ${range(k)} | ${pct(k, 'copyMiBs')} | ${plainKey ? pct(k, plainKey) : ''} |`,
     )
+  }
   console.log(
     `\nservice RSS: idle ${median('idleRssMiB').toFixed(0)} MiB; peak above idle during upload ` +
       `${median('uploadRssDeltaMiB').toFixed(0)} MiB (${range('uploadRssDeltaMiB')}), during ` +
