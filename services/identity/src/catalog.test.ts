@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import {
   ADMIN_PASSWORD,
-  auth,
   passwordAuth,
   startTestIdentity,
+  type Method,
   type TestIdentity,
 } from './testing.js'
 
@@ -34,11 +34,8 @@ interface CatalogEntry {
 }
 
 let id: TestIdentity
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
-async function call<T>(method: Method, url: string, body?: object) {
-  const res = await id.app.inject({ method, url, headers: auth(id.adminToken), payload: body })
-  return { status: res.statusCode, body: (res.body ? res.json() : {}) as T }
-}
+const call = <T>(method: Method, url: string, body?: object, token?: string) =>
+  id.call<T>(method, url, body, token)
 const service = async (fields: object) => {
   const res = await call<{ service: Service }>('POST', '/v3/services', { service: fields })
   assert.equal(res.status, 201, JSON.stringify(res.body))

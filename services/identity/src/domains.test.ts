@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { auth, startTestIdentity, type TestIdentity } from './testing.js'
+import { startTestIdentity, type Method, type TestIdentity } from './testing.js'
 
 interface Domain {
   id: string
@@ -21,16 +21,9 @@ interface Fault {
 }
 
 let id: TestIdentity
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
-async function call<T>(method: Method, url: string, body?: object, token = id.adminToken) {
-  const res = await id.app.inject({ method, url, headers: auth(token), payload: body })
-  return { status: res.statusCode, body: (res.body ? res.json() : {}) as T }
-}
-async function create<T = { id: string }>(kind: string, fields: object): Promise<T> {
-  const res = await call<Record<string, T>>('POST', `/v3/${kind}s`, { [kind]: fields })
-  assert.equal(res.status, 201, JSON.stringify(res.body))
-  return res.body[kind]!
-}
+const call = <T>(method: Method, url: string, body?: object, token?: string) =>
+  id.call<T>(method, url, body, token)
+const create = <T = { id: string }>(kind: string, fields: object) => id.create<T>(kind, fields)
 const names = async (query = '') =>
   (await call<Domains>('GET', `/v3/domains${query}`)).body.domains.map((d) => d.name)
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { auth, startTestIdentity, type TestIdentity } from './testing.js'
+import { startTestIdentity, type Method, type TestIdentity } from './testing.js'
 
 interface Group {
   id: string
@@ -19,16 +19,9 @@ interface Groups {
 }
 
 let id: TestIdentity
-type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
-async function call<T>(method: Method, url: string, body?: object) {
-  const res = await id.app.inject({ method, url, headers: auth(id.adminToken), payload: body })
-  return { status: res.statusCode, body: (res.body ? res.json() : {}) as T }
-}
-async function create<T>(kind: 'group' | 'user' | 'domain', fields: object): Promise<T> {
-  const res = await call<Record<string, T>>('POST', `/v3/${kind}s`, { [kind]: fields })
-  assert.equal(res.status, 201, JSON.stringify(res.body))
-  return res.body[kind]!
-}
+const call = <T>(method: Method, url: string, body?: object, token?: string) =>
+  id.call<T>(method, url, body, token)
+const create = <T = { id: string }>(kind: string, fields: object) => id.create<T>(kind, fields)
 const names = (list: { groups?: Group[]; users?: Ref[] }) =>
   (list.groups ?? list.users ?? []).map((g) => g.name)
 

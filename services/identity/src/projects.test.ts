@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { ADMIN_PASSWORD, auth, startTestIdentity, type TestIdentity } from './testing.js'
+import {
+  ADMIN_PASSWORD,
+  auth,
+  startTestIdentity,
+  type Method,
+  type TestIdentity,
+} from './testing.js'
 
 interface Project {
   id: string
@@ -21,11 +27,8 @@ interface List {
 }
 
 let id: TestIdentity
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
-async function call<T>(method: Method, url: string, body?: object) {
-  const res = await id.app.inject({ method, url, headers: auth(id.adminToken), payload: body })
-  return { status: res.statusCode, body: (res.body ? res.json() : {}) as T }
-}
+const call = <T>(method: Method, url: string, body?: object, token?: string) =>
+  id.call<T>(method, url, body, token)
 const create = async (project: object) => {
   const res = await call<{ project: Project }>('POST', '/v3/projects', { project })
   assert.equal(res.status, 201, JSON.stringify(res.body))

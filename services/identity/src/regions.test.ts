@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { DEFAULT_REGIONS } from './bootstrap.js'
-import { auth, startTestIdentity, type TestIdentity } from './testing.js'
+import { startTestIdentity, type Method, type TestIdentity } from './testing.js'
 
 interface Region {
   id: string
@@ -18,11 +18,8 @@ interface Fault {
 }
 
 let id: TestIdentity
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
-async function call<T>(method: Method, url: string, body?: object) {
-  const res = await id.app.inject({ method, url, headers: auth(id.adminToken), payload: body })
-  return { status: res.statusCode, body: (res.body ? res.json() : {}) as T }
-}
+const call = <T>(method: Method, url: string, body?: object, token?: string) =>
+  id.call<T>(method, url, body, token)
 const create = async (region: object) => {
   const res = await call<{ region: Region }>('POST', '/v3/regions', { region })
   assert.equal(res.status, 201, JSON.stringify(res.body))

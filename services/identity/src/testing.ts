@@ -9,11 +9,29 @@ import { identityDeps } from './wiring.js'
 
 export const ADMIN_PASSWORD = 'admin-secret'
 
+/** A request's outcome as identity tests read it. */
+export interface Reply<T> {
+  status: number
+  text: string
+  body: T
+}
+
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
 export interface TestIdentity {
   app: App
   deps: IdentityDeps
   clock: ReturnType<typeof manualClock>
   adminToken: string
+  /** One request through `inject`, as the admin unless another token is given. */
+  call<T = Record<string, unknown>>(
+    method: Method,
+    url: string,
+    body?: object,
+    token?: string,
+  ): Promise<Reply<T>>
+  /** `POST /v3/<kind>s` with `{ <kind>: fields }`; throws unless it is a 201. */
+  create<T = { id: string }>(kind: string, fields: object): Promise<T>
   /** Issues a project-scoped token by password; throws with the response on failure. */
   login(user: string, password: string, project?: string): Promise<string>
   close(): Promise<void>
@@ -55,11 +73,22 @@ export async function startTestIdentity(options: { url?: string } = {}): Promise
     return token
   }
   const adminToken = await login('admin', ADMIN_PASSWORD, 'admin')
+  const call = async <T>(method: Method, url: string, body?: object, token = adminToken) => {
+    const res = await app.inject({ method, url, headers: auth(token), payload: body })
+    return { status: res.statusCode, text: res.body, body: (res.body ? res.json() : {}) as T }
+  }
+  const create = async <T>(kind: string, fields: object) => {
+    const res = await call<Record<string, T>>('POST', `/v3/${kind}s`, { [kind]: fields })
+    if (res.status !== 201) throw new Error(`creating a ${kind}: ${res.status} ${res.text}`)
+    return res.body[kind]!
+  }
   return {
     app,
     deps,
     clock,
     adminToken,
+    call,
+    create,
     login,
     close: async () => {
       await app.close()

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { auth, passwordAuth, startTestIdentity, type TestIdentity } from './testing.js'
+import { passwordAuth, startTestIdentity, type Method, type TestIdentity } from './testing.js'
 
 interface User {
   id: string
@@ -19,11 +19,8 @@ interface Users {
 }
 
 let id: TestIdentity
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
-async function call<T>(method: Method, url: string, body?: object, token = id.adminToken) {
-  const res = await id.app.inject({ method, url, headers: auth(token), payload: body })
-  return { status: res.statusCode, text: res.body, body: (res.body ? res.json() : {}) as T }
-}
+const call = <T>(method: Method, url: string, body?: object, token?: string) =>
+  id.call<T>(method, url, body, token)
 const create = async (user: object) => {
   const res = await call<{ user: User }>('POST', '/v3/users', { user })
   assert.equal(res.status, 201, res.text)
