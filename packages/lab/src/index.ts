@@ -1,0 +1,6 @@
+export * from './engine.js'
+export * from './exec.js'
+export * from './lab.js'
+export * from './network.js'
+export * from './plan.js'
+export * from './procs.js'
