@@ -88,6 +88,8 @@ if [[ "$(admin_psql -c "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'")" != 
   admin_psql -c "CREATE ROLE $DB_USER LOGIN"
 fi
 admin_psql -c "ALTER ROLE $DB_USER WITH LOGIN CREATEDB PASSWORD '$DB_PASSWORD'"
+# DROP DATABASE … WITH (FORCE) ends other sessions of the test role's databases, which needs this.
+admin_psql -c "GRANT pg_signal_backend TO $DB_USER"
 
 if [[ "$(admin_psql -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'")" != 1 ]]; then
   log "creating database $DB_NAME"

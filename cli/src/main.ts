@@ -5,6 +5,8 @@
 import { Command } from 'commander'
 import { identityCommands, serveCommand } from './identity.js'
 import { serveImageCommand } from './image.js'
+import { labCommands } from './lab.js'
+import { serveNetworkCommand, serveRegionNetworkCommand } from './network.js'
 import { resolveStateDir } from './state-dir.js'
 
 const program = new Command()
@@ -16,7 +18,13 @@ const program = new Command()
 const env = process.env
 const stateDir = () => resolveStateDir(program.opts<{ stateDir?: string }>().stateDir, env)
 
-program.addCommand(serveCommand({ env, stateDir }).addCommand(serveImageCommand({ env, stateDir })))
+program.addCommand(
+  serveCommand({ env, stateDir })
+    .addCommand(serveImageCommand({ env, stateDir }))
+    .addCommand(serveNetworkCommand({ env, stateDir }))
+    .addCommand(serveRegionNetworkCommand({ env, stateDir })),
+)
+program.addCommand(labCommands({ env, stateDir }))
 program.addCommand(identityCommands({ env, stateDir }))
 
 program.parseAsync(process.argv).catch((error: unknown) => {

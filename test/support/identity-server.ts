@@ -76,3 +76,50 @@ export async function startIdentityServer(): Promise<RunningIdentity> {
     },
   }
 }
+
+export async function login(
+  identity: RunningIdentity,
+  user: string,
+  project: string,
+): Promise<string> {
+  const password = user === 'admin' ? identity.adminPassword : `${user}-password`
+  const res = await fetch(`${identity.url}/v3/auth/tokens?nocatalog`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: user, domain: { name: 'Default' }, password } },
+        },
+        scope: { project: { name: project, domain: { name: 'Default' } } },
+      },
+    }),
+  })
+  const token = res.headers.get('x-subject-token')
+  if (!token) throw new Error(`login of ${user} failed: ${res.status}`)
+  return token
+}
+
+/** Creates `project` and `user` (password `<user>-password`) with the member role on it. */
+export async function addMember(identity: RunningIdentity, user: string, project: string) {
+  const admin = await login(identity, 'admin', 'admin')
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${identity.url}/v3${path}`, {
+      method,
+      headers: { 'x-auth-token': admin, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    })
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+    return (res.status === 204 ? undefined : await res.json()) as T
+  }
+  const p = await call<{ project: { id: string } }>('POST', '/projects', {
+    project: { name: project, domain_id: 'default' },
+  })
+  const u = await call<{ user: { id: string } }>('POST', '/users', {
+    user: { name: user, password: `${user}-password`, domain_id: 'default' },
+  })
+  const roles = await call<{ roles: { id: string }[] }>('GET', '/roles?name=member')
+  await call('PUT', `/projects/${p.project.id}/users/${u.user.id}/roles/${roles.roles[0]!.id}`)
+  return p.project.id
+}

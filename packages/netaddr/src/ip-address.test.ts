@@ -66,6 +66,37 @@ describe('parseIp / formatIp', () => {
   })
 })
 
+describe('parseIp: IPv6 group syntax', () => {
+  test('accepts one :: for one or more zero groups, anywhere', () => {
+    const cases: [string, bigint][] = [
+      ['1:2:3:4:5:6:7::', 0x0001_0002_0003_0004_0005_0006_0007_0000n],
+      ['::2:3:4:5:6:7:8', 0x0000_0002_0003_0004_0005_0006_0007_0008n],
+      ['1:2:3::6:7:8', 0x0001_0002_0003_0000_0000_0006_0007_0008n],
+      ['FFFF::', 0xffffn << 112n],
+      ['0000:0000::', 0n],
+    ]
+    for (const [text, value] of cases) assert.equal(parseIp(text).value, value, text)
+  })
+
+  test('rejects misplaced colons and oversized groups', () => {
+    for (const text of [
+      ':::',
+      '1:::',
+      ':::1',
+      ':1::',
+      '1:',
+      ':1',
+      '1:2:3:4:5:6:7:8::',
+      '::1:2:3:4:5:6:7:8',
+      '1:2:3:4::5:6:7:8',
+      'fffff::',
+      '1:2:3:4:5:6:7',
+    ]) {
+      assert.equal(isValidIp(text), false, text)
+    }
+  })
+})
+
 describe('ip / compareIp', () => {
   test('ip() rejects values that do not fit the version', () => {
     assert.throws(() => ip(4, 1n << 32n), RangeError)

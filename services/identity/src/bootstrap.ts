@@ -14,6 +14,11 @@ export interface BootstrapOptions {
   /** Base URL of the image service; when given, it is registered in every region too. */
   imageUrl?: string
   /**
+   * Base URL of the network service of each region (`CentralRegion` is the central one); each is
+   * registered in its own region only, as Tricircle's central and local Neutrons are.
+   */
+  networkUrls?: Readonly<Record<string, string>>
+  /**
    * When given, the services' own user (`SERVICE_USER`, roles `service` and `admin` on project
    * `service`) is created or given this password.
    */
@@ -159,31 +164,49 @@ export async function bootstrap(
         .execute()
     }
 
-    await registerService(trx, regions, {
+    const everywhere = (url: string) => Object.fromEntries(regions.map((r) => [r, url]))
+    await registerService(trx, {
       type: 'identity',
       name: 'keystone',
       description: 'Tricircle identity',
-      url: `${options.identityUrl.replace(/\/+$/, '')}/v3`,
+      urls: everywhere(`${options.identityUrl.replace(/\/+$/, '')}/v3`),
     })
     if (options.imageUrl)
-      await registerService(trx, regions, {
+      await registerService(trx, {
         type: 'image',
         name: 'glance',
         description: 'Tricircle image',
         // Glance's catalog URL is unversioned: clients discover /v2 from its root.
-        url: options.imageUrl.replace(/\/+$/, ''),
+        urls: everywhere(options.imageUrl.replace(/\/+$/, '')),
       })
+    if (options.networkUrls) {
+      for (const region of Object.keys(options.networkUrls)) {
+        await trx
+          .insertInto('regions')
+          .values({ id: region, description: '', parent_region_id: null })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute()
+      }
+      await registerService(trx, {
+        type: 'network',
+        name: 'neutron',
+        description: 'Tricircle network',
+        // Neutron's catalog URL is unversioned: clients append /v2.0.
+        urls: Object.fromEntries(
+          Object.entries(options.networkUrls).map(([r, url]) => [r, url.replace(/\/+$/, '')]),
+        ),
+      })
+    }
     return { adminUserId, adminProjectId }
   })
   await loadSigningKeys(db, clock)
   return result
 }
 
-/** One catalog service of `type` with public, internal and admin endpoints at `url` per region. */
+/** One catalog service of `type` with public, internal and admin endpoints per region. */
 async function registerService(
   trx: IdentityDatabase,
-  regions: readonly string[],
-  service: { type: string; name: string; description: string; url: string },
+  service: { type: string; name: string; description: string; urls: Record<string, string> },
 ): Promise<void> {
   const found = await trx
     .selectFrom('services')
@@ -202,7 +225,7 @@ async function registerService(
         enabled: 1,
       })
       .execute()
-  for (const region of regions) {
+  for (const [region, url] of Object.entries(service.urls)) {
     for (const iface of ['public', 'internal', 'admin'] as const) {
       const endpoint = await trx
         .selectFrom('endpoints')
@@ -214,7 +237,7 @@ async function registerService(
       if (endpoint)
         await trx
           .updateTable('endpoints')
-          .set({ url: service.url, enabled: 1 })
+          .set({ url, enabled: 1 })
           .where('id', '=', endpoint.id)
           .execute()
       else
@@ -225,7 +248,7 @@ async function registerService(
             service_id: serviceId,
             region_id: region,
             interface: iface,
-            url: service.url,
+            url,
             enabled: 1,
           })
           .execute()

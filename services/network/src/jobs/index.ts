@@ -1,0 +1,4 @@
+export * from './registry.js'
+export * from './db.js'
+export * from './queue.js'
+export * from './worker.js'

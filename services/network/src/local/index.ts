@@ -1,0 +1,7 @@
+export { createLocalApp } from './app.js'
+export { CentralClient, CentralFault, REGION_HEADER, localFault } from './central.js'
+export { LocalNetworkConfig } from './config.js'
+export type { LocalDb } from './db.js'
+export type { LocalDeps } from './deps.js'
+export { serveLocalNetwork, type ConfigSources } from './main.js'
+export { migrations } from './migrations.js'

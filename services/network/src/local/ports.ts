@@ -1,0 +1,202 @@
+import { caller, isAdmin, isService, type App, type AuthContext } from '@tricircle/core'
+import { InvalidInput, PolicyNotAuthorized, PortNotFound } from '../errors.js'
+import { ok } from './central.js'
+import type { HostStore, Resource } from './db.js'
+import { passThrough, project, queryOf, requestedFields } from './http.js'
+import { listFromCopies } from './reads.js'
+import { seesEverything, type Caller, type RegionCopies } from './region.js'
+import { canSee, forCaller } from './views.js'
+
+/** The device owner of the copies central makes of ports bound in other regions. */
+export const SHADOW_OWNER = 'compute:shadow'
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Ports are the region's own: the list is the region's copies (its ports and the shadow copies
+ * central pushes of ports bound elsewhere on its networks). A create goes to central, which
+ * allocates the address and MAC, and is copied here under the same id; binding a port to a host
+ * of this region is reported to central in `binding:profile` (region, host, the host's tunnel
+ * address, device owner), which is what makes central set up the region's routing and shadow
+ * ports.
+ */
+export function portRoutes(app: App, copies: RegionCopies, hosts: HostStore): void {
+  const { central, store, log } = copies
+  const region = copies.region
+
+  /** What the region reports when a port is bound to `host` here (or unbound, host ''). */
+  async function regionProfile(host: string, device: string, given: unknown) {
+    const base = isObject(given) ? given : {}
+    if (!host) return { ...base, region, host: '', device }
+    const known = await hosts.get(host)
+    if (!known) log.warn({ host }, 'binding a port to a host that has not registered a tunnel IP')
+    return { ...base, region, host, device, ...(known ? { tunnel_ip: known.tunnel_ip } : {}) }
+  }
+
+  /** Unbound, or bound to a host of this region: the region may hold the port. */
+  function belongsHere(port: Resource): boolean {
+    const host = typeof port['binding:host_id'] === 'string' ? port['binding:host_id'] : ''
+    const profile = isObject(port['binding:profile']) ? port['binding:profile'] : {}
+    return host === '' || profile.region === region
+  }
+
+  /**
+   * Keeps central's ports (as central just showed them to the caller) as the region's copies,
+   * in the full view, and copies their subnets and security groups. Central has already done
+   * the change, so a failure to read the full view is logged and the caller's view kept (the
+   * next update or central's push completes it) rather than failing a request that succeeded.
+   */
+  async function keepPorts(ctx: AuthContext, seen: Resource[]): Promise<void> {
+    for (const port of seen) {
+      let full = port
+      if (!seesEverything('port', ctx)) {
+        try {
+          full = await copies.fullView('port', port.id)
+        } catch (error) {
+          log.warn({ err: error, port: port.id }, 'kept the caller view of a port')
+        }
+      }
+      if (!belongsHere(full)) {
+        await store.delete('port', full.id)
+        continue
+      }
+      await store.put('port', full)
+      await copies.ensurePortContext(full)
+    }
+  }
+
+  app.get('/v2.0/ports', async (req) => {
+    const networkIds = queryOf(req)
+      .getAll('network_id')
+      .filter((v) => v !== '')
+    return listFromCopies(req, copies, 'port', networkIds.length ? networkIds : undefined)
+  })
+
+  app.get<{ Params: { id: string } }>('/v2.0/ports/:id', async (req) => {
+    const ctx = caller(req)
+    const fields = requestedFields(queryOf(req))
+    const { id } = req.params
+    const copy = await store.get('port', id)
+    if (copy) {
+      const network = copy.networkId
+        ? (await store.get('network', copy.networkId))?.body
+        : undefined
+      if (canSee(ctx, 'port', copy.body, network)) {
+        return { port: project(forCaller(ctx, 'port', copy.body), fields) }
+      }
+      throw new PortNotFound(id)
+    }
+    // Not here yet: central's, if central says it is bound here or nowhere (lazy copy).
+    const seen = ok(
+      await central.forCaller<{ port: Resource }>(
+        req,
+        'GET',
+        `/v2.0/ports/${encodeURIComponent(id)}`,
+      ),
+    ).port
+    const full = seesEverything('port', ctx) ? seen : await copies.fullView('port', id)
+    if (!belongsHere(full)) throw new PortNotFound(id)
+    try {
+      await copies.networkForUse({ ctx, req }, String(full.network_id))
+    } catch (error) {
+      if (error instanceof InvalidInput) throw new PortNotFound(id)
+      throw error
+    }
+    await keepPorts(ctx, [full])
+    return { port: project(forCaller(ctx, 'port', full), fields) }
+  })
+
+  app.post<{ Body: Record<string, unknown> | undefined }>('/v2.0/ports', async (req, reply) => {
+    const ctx = caller(req)
+    const who: Caller = { ctx, req }
+    const body = req.body
+    const many = Array.isArray(body?.ports)
+    const items = (many ? (body?.ports as unknown[]) : [body?.port]).filter(isObject)
+    // Placement first: a network not placed here gets no port here (and nothing centrally).
+    for (const networkId of new Set(items.map((i) => i.network_id))) {
+      if (typeof networkId === 'string') await copies.networkForUse(who, networkId)
+    }
+    for (const item of items) {
+      const host = item['binding:host_id']
+      if (typeof host === 'string' && host !== '') {
+        item['binding:profile'] = await regionProfile(
+          host,
+          typeof item.device_owner === 'string' ? item.device_owner : '',
+          item['binding:profile'],
+        )
+      }
+    }
+    const answer = await central.forCaller<Record<string, unknown>>(
+      req,
+      'POST',
+      '/v2.0/ports',
+      body,
+    )
+    if (answer.status !== 201) return passThrough(reply, answer)
+    const created = many ? (answer.body.ports as Resource[]) : [answer.body.port as Resource]
+    await keepPorts(ctx, created)
+    return passThrough(reply, answer)
+  })
+
+  app.put<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>(
+    '/v2.0/ports/:id',
+    async (req, reply) => {
+      const ctx = caller(req)
+      const { id } = req.params
+      const copy = await store.get('port', id)
+      if (copy?.body.device_owner === SHADOW_OWNER) {
+        throw new InvalidInput(
+          `port ${id} here is a shadow of a port bound in another region; change it there`,
+        )
+      }
+      const changes = req.body?.port
+      if (isObject(changes) && typeof changes['binding:host_id'] === 'string') {
+        const host = changes['binding:host_id']
+        const current = copy?.body ?? (await copies.readAsCaller({ ctx, req }, 'port', id))
+        if (host !== '') await copies.networkForUse({ ctx, req }, String(current.network_id))
+        const device =
+          typeof changes.device_owner === 'string'
+            ? changes.device_owner
+            : typeof current.device_owner === 'string'
+              ? current.device_owner
+              : ''
+        changes['binding:profile'] = await regionProfile(host, device, changes['binding:profile'])
+      }
+      const path = `/v2.0/ports/${encodeURIComponent(id)}`
+      const answer = await central.forCaller<{ port: Resource }>(req, 'PUT', path, req.body)
+      if (answer.status !== 200) return passThrough(reply, answer)
+      await keepPorts(ctx, [answer.body.port])
+      return passThrough(reply, answer)
+    },
+  )
+
+  app.delete<{ Params: { id: string } }>('/v2.0/ports/:id', async (req, reply) => {
+    const ctx = caller(req)
+    const { id } = req.params
+    const copy = await store.get('port', id)
+    if (copy?.body.device_owner === SHADOW_OWNER) {
+      // The real port lives in another region; only the copy here goes (central's business).
+      if (!isAdmin(ctx) && !isService(ctx)) throw new PolicyNotAuthorized('delete_port:shadow')
+      await store.delete('port', id)
+      return reply.code(204).send()
+    }
+    const answer = await central.forCaller(req, 'DELETE', `/v2.0/ports/${encodeURIComponent(id)}`)
+    if (answer.status === 204) {
+      await store.delete('port', id)
+      return reply.code(204).send()
+    }
+    if (answer.status === 404 && copy) {
+      // Gone centrally but still here (a missed port_delete): the copy goes too, if the caller
+      // may see it.
+      const network = copy.networkId
+        ? (await store.get('network', copy.networkId))?.body
+        : undefined
+      if (canSee(ctx, 'port', copy.body, network)) {
+        await store.delete('port', id)
+        return reply.code(204).send()
+      }
+    }
+    return passThrough(reply, answer)
+  })
+}
