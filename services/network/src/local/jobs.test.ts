@@ -128,4 +128,46 @@ describe("central's jobs and the regions' replication API", () => {
       assert.equal(copy.body.copy.description, 'changed')
     }
   })
+
+  test('a router reaches the regions where its networks are used, and leaves them', async () => {
+    const n = await central.create<Network>('alice', 'networks', { name: 'routed' })
+    const sub = await central.create<Subnet>('alice', 'subnets', {
+      network_id: n.id,
+      cidr: '10.42.0.0/24',
+      ip_version: 4,
+    })
+    const router = await central.create<{ id: string }>('alice', 'routers', { name: 'r' })
+    const add = await central.svc.call(
+      'alice',
+      'PUT',
+      `/v2.0/routers/${router.id}/add_router_interface`,
+      {
+        subnet_id: sub.id,
+      },
+    )
+    assert.equal(add.status, 200)
+    await boundPort(two, n.id, 'host-b')
+    await worker.drain()
+    const copy = await two.call('svc', 'GET', `/v2.0/os-tricircle/copies/router/${router.id}`)
+    assert.equal(copy.status, 200, JSON.stringify(copy.body))
+    assert.deepEqual(
+      copy.body.copy.interfaces.map(
+        (i: { fixed_ips: { ip_address: string }[] }) => i.fixed_ips[0]?.ip_address,
+      ),
+      ['10.42.0.1'],
+    )
+    const absent = await one.call('svc', 'GET', `/v2.0/os-tricircle/copies/router/${router.id}`)
+    assert.equal(absent.status, 404, 'RegionOne uses none of its networks')
+
+    await central.svc.call('alice', 'PUT', `/v2.0/routers/${router.id}/remove_router_interface`, {
+      subnet_id: sub.id,
+    })
+    assert.equal(
+      (await central.svc.call('alice', 'DELETE', `/v2.0/routers/${router.id}`)).status,
+      204,
+    )
+    await worker.drain()
+    const gone = await two.call('svc', 'GET', `/v2.0/os-tricircle/copies/router/${router.id}`)
+    assert.equal(gone.status, 404, 'the deleted router is gone from the region')
+  })
 })

@@ -7,6 +7,9 @@ import { renderSubnets } from '../subnets.js'
 import { renderSecurityGroups } from '../security-groups.js'
 import type { RegionClient } from './region-client.js'
 import { parseJson } from '../common.js'
+import { addRouting } from '../port-binding.js'
+import { podsHolding } from '../propagation.js'
+import { routerCopy } from './router-copies.js'
 
 /** Central renders what it pushes as an admin sees it (provider and binding attributes). */
 const CENTRAL: AuthContext = {
@@ -41,6 +44,42 @@ export function jobHandlers(
     ).region_name
 
   return {
+    /**
+     * A router's copy in a region follows central (interfaces, gateway, routes, floating IPs),
+     * or goes when central no longer has it; the region is recorded as holding the router.
+     */
+    router_setup: async ({ resource }) => {
+      const podId = resource.pod_id!
+      const copy = await routerCopy(db, resource.router_id!)
+      if (!copy) {
+        await regions.remove(podId, 'router', resource.router_id!)
+        await db
+          .deleteFrom('resource_routings')
+          .where('resource_type', '=', 'router')
+          .where('top_id', '=', resource.router_id!)
+          .where('pod_id', '=', podId)
+          .execute()
+        return
+      }
+      await regions.put(podId, 'router', copy)
+      await addRouting(db, new Date().toISOString(), {
+        id: copy.id,
+        podId,
+        projectId: copy.project_id,
+        type: 'router',
+      })
+    },
+
+    /** Every region holding a router gets its current copy (routes included). */
+    configure_route: async ({ resource }) => {
+      const copy = await routerCopy(db, resource.router_id!)
+      const pods = await podsHolding(db, 'router', resource.router_id!)
+      for (const podId of pods) {
+        if (copy) await regions.put(podId, 'router', copy)
+        else await regions.remove(podId, 'router', resource.router_id!)
+      }
+    },
+
     /** A network's copy follows central: updated, or removed with what hangs off it. */
     update_network: async ({ resource }) => {
       const row = await db
