@@ -74,6 +74,14 @@ describe(
       assert.deepEqual(shown.tags, ['blue'])
       const hidden = await openstack(bob, 'network', 'show', 'net1')
       assert.notEqual(hidden.code, 0, 'another project does not see it')
+      // A region lists what may exist there: RegionTwo does not see a network placed in RegionOne.
+      const inOne = await openstackJson<Row[]>(at(alice, 'RegionOne'), 'network', 'list')
+      assert.deepEqual(inOne.map((n) => n.Name).sort(), ['net-one', 'net1'])
+      const inTwo = await openstackJson<Row[]>(at(alice, 'RegionTwo'), 'network', 'list')
+      assert.deepEqual(
+        inTwo.map((n) => n.Name),
+        ['net1'],
+      )
       const extra = await openstackJson<Row>(alice, 'network', 'create', 'doomed')
       const deleted = await openstack(alice, 'network', 'delete', extra.id)
       assert.equal(deleted.code, 0, deleted.stderr)

@@ -42,6 +42,29 @@ for (const dialect of testDialects()) {
       assert.equal(sgs.body.security_groups[0].id, p.security_groups[0])
     })
 
+    test('a dual-stack network gives a port one IPv4 and one IPv6 address', async (t) => {
+      const net = await start(t)
+      const { n } = await networkWithSubnet(net)
+      const v6 = await net.create('alice', 'subnets', {
+        network_id: n.id,
+        cidr: '2001:db8:1::/64',
+        ip_version: 6,
+        ipv6_address_mode: 'dhcpv6-stateful',
+        ipv6_ra_mode: 'dhcpv6-stateful',
+      })
+      assert.equal(v6.gateway_ip, '2001:db8:1::')
+      const p = await net.create('alice', 'ports', { network_id: n.id })
+      const addresses = p.fixed_ips.map((f: { ip_address: string }) => f.ip_address)
+      assert.equal(addresses.length, 2)
+      assert.match(addresses[0], /^10\.0\.0\./)
+      assert.match(addresses[1], /^2001:db8:1::/)
+      const clash = await net.call('alice', 'POST', '/v2.0/subnets', {
+        subnet: { network_id: n.id, cidr: '2001:db8:1:0:8000::/65', ip_version: 6 },
+      })
+      assert.equal(clash.status, 400)
+      assert.equal(clash.body.NeutronError.type, 'InvalidInput')
+    })
+
     test('concurrent creates get distinct addresses; an exhausted pool is a clean 409', async (t) => {
       const net = await start(t)
       const { n } = await networkWithSubnet(net, '10.9.0.0/28')

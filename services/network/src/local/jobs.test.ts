@@ -150,10 +150,9 @@ describe("central's jobs and the regions' replication API", () => {
     await worker.drain()
     const copy = await two.call('svc', 'GET', `/v2.0/os-tricircle/copies/router/${router.id}`)
     assert.equal(copy.status, 200, JSON.stringify(copy.body))
+    const interfaces = copy.body.copy.interfaces as { fixed_ips: { ip_address: string }[] }[]
     assert.deepEqual(
-      copy.body.copy.interfaces.map(
-        (i: { fixed_ips: { ip_address: string }[] }) => i.fixed_ips[0]?.ip_address,
-      ),
+      interfaces.map((i) => i.fixed_ips[0]?.ip_address),
       ['10.42.0.1'],
     )
     const absent = await one.call('svc', 'GET', `/v2.0/os-tricircle/copies/router/${router.id}`)
