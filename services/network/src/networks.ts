@@ -18,6 +18,7 @@ import { checkQuota } from './quotas.js'
 import { enqueueForRegions, regionsHolding } from './propagation.js'
 import { lowestFreeVni } from './segments.js'
 import { createRoute, narrow } from './resource-routes.js'
+import { deletePortRows } from './port-rows.js'
 
 const NetworkFields = {
   name: Type.String({ maxLength: 255 }),
@@ -336,14 +337,7 @@ export async function deleteNetwork(trx: NetworkDatabase, deps: NetworkDeps, row
     (p.device_owner === 'network:router_interface' && p.device_id === '')
   if (ports.some((p) => !reserved(p))) throw new NetworkInUse(row.id)
   const portIds = ports.map((p) => p.id)
-  if (portIds.length) {
-    await trx.deleteFrom('ports').where('id', 'in', portIds).execute()
-    await trx
-      .deleteFrom('tags')
-      .where('resource_type', '=', 'ports')
-      .where('resource_id', 'in', portIds)
-      .execute()
-  }
+  if (portIds.length) await deletePortRows(trx, portIds)
   const subnetIds = (
     await trx.selectFrom('subnets').select('id').where('network_id', '=', row.id).execute()
   ).map((s) => s.id)

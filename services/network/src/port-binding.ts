@@ -28,25 +28,37 @@ export async function podOf(db: NetworkDatabase, region: string): Promise<string
   return pod.pod_id
 }
 
-/** Records that `podId` holds a copy of a central resource (same id there); idempotent. */
+/**
+ * Records that `podId` holds a copy of a central resource (same id there unless `bottomId`);
+ * idempotent, unless `strict`: then an existing row is a unique violation (the row is a lock).
+ */
 export async function addRouting(
   db: NetworkDatabase,
   now: string,
-  entry: { id: string; podId: string; projectId: string; type: string },
+  entry: {
+    id: string
+    podId: string
+    projectId: string
+    type: string
+    bottomId?: string
+    strict?: boolean
+  },
 ): Promise<void> {
-  await db
-    .insertInto('resource_routings')
-    .values({
-      top_id: entry.id,
-      bottom_id: entry.id,
-      pod_id: entry.podId,
-      project_id: entry.projectId,
-      resource_type: entry.type,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.columns(['top_id', 'pod_id', 'resource_type']).doNothing())
-    .execute()
+  const insert = db.insertInto('resource_routings').values({
+    top_id: entry.id,
+    bottom_id: entry.bottomId ?? entry.id,
+    pod_id: entry.podId,
+    project_id: entry.projectId,
+    resource_type: entry.type,
+    created_at: now,
+    updated_at: now,
+  })
+  if (entry.strict) await insert.execute()
+  else {
+    await insert
+      .onConflict((oc) => oc.columns(['top_id', 'pod_id', 'resource_type']).doNothing())
+      .execute()
+  }
 }
 
 /**

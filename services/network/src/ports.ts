@@ -11,7 +11,13 @@ import { listResponse, type ListSpec } from './listing.js'
 import { canSeeNetwork } from './networks.js'
 import { coversRegion, regionPods } from './placement.js'
 import { chooseFixedIps, chooseMac, storeFixedIps, type FixedIpRequest } from './port-addresses.js'
-import { applyRegionBinding, queueShadowPorts, type RegionProfile } from './port-binding.js'
+import {
+  addRouting,
+  applyRegionBinding,
+  podOf,
+  queueShadowPorts,
+  type RegionProfile,
+} from './port-binding.js'
 import { renderPorts, securityGroupsOf } from './port-view.js'
 import { checkQuota } from './quotas.js'
 import { disassociateFloatingIps } from './floating-ips.js'
@@ -245,7 +251,7 @@ async function reservedGatewayPort(
     .where('id', '=', body.network_id)
     .executeTakeFirst()
   if (!network) throw new NetworkNotFound(body.network_id)
-  return insertPort(
+  const port = await insertPort(
     trx,
     deps,
     ctx,
@@ -259,7 +265,21 @@ async function reservedGatewayPort(
     },
     { skipQuota: true },
   )
+  // Tricircle's routing lock: one row per (name, region). A concurrent twin's insert waits for
+  // this transaction and then fails on the unique key; its retry finds the port made here.
+  await addRouting(trx, timestamp(deps.clock.now()), {
+    id: port.name,
+    bottomId: port.id,
+    podId: await podOf(trx, match[1]!),
+    projectId: port.project_id,
+    type: GATEWAY_PORT_ROUTING,
+    strict: true,
+  })
+  return port
 }
+
+/** The routing type that locks a region's reserved gateway port of a subnet. */
+export const GATEWAY_PORT_ROUTING = 'gateway_port'
 
 export function portRoutes(app: App, deps: NetworkDeps): void {
   const { db } = deps

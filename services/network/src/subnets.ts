@@ -18,6 +18,7 @@ import { enqueueForRegions } from './propagation.js'
 import { checkQuota } from './quotas.js'
 import { getVisibleSubnetPool, poolSpec } from './subnet-pools.js'
 import { createRoute, narrow } from './resource-routes.js'
+import { deletePortRows } from './port-rows.js'
 
 const Pool = Type.Object(
   { start: Type.String(), end: Type.String() },
@@ -316,7 +317,7 @@ export function subnetRoutes(app: App, deps: NetworkDeps): void {
         .execute()
       if (users.some((p) => !isReservedPort(p))) throw new SubnetInUse(current.id)
       const reserved = users.map((p) => p.id)
-      if (reserved.length) await trx.deleteFrom('ports').where('id', 'in', reserved).execute()
+      if (reserved.length) await deletePortRows(trx, reserved)
       await trx
         .deleteFrom('tags')
         .where('resource_type', '=', 'subnets')
