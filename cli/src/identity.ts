@@ -86,6 +86,10 @@ export function identityCommands(ctx: Context): Command {
     .option('--public-url <url>', 'base URL of the identity service', 'http://127.0.0.1:5000')
     .option('--regions <list>', 'comma-separated region names', DEFAULT_REGIONS.join(','))
     .option('--image-url <url>', 'base URL of the image service, registered in every region')
+    .option(
+      '--network-url <region=url...>',
+      "a region's network service (repeat per region; CentralRegion's is the central one)",
+    )
     .action(
       async (o: {
         password?: string
@@ -93,6 +97,7 @@ export function identityCommands(ctx: Context): Command {
         publicUrl: string
         regions: string
         imageUrl?: string
+        networkUrl?: string[]
       }) => {
         const stateDir = ctx.stateDir()
         mkdirSync(stateDir, { recursive: true, mode: 0o700 })
@@ -119,6 +124,7 @@ export function identityCommands(ctx: Context): Command {
             regions,
             serviceUserPassword: servicePassword,
             ...(o.imageUrl ? { imageUrl: o.imageUrl } : {}),
+            ...(o.networkUrl ? { networkUrls: regionUrls(o.networkUrl) } : {}),
           })
         } finally {
           await handle.close()
@@ -161,4 +167,17 @@ function writeOpenrc(stateDir: string, identityUrl: string, password: string): s
   writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 })
   chmodSync(file, 0o600)
   return file
+}
+
+/** `RegionOne=http://…` pairs as a map; a malformed pair is an error naming it. */
+function regionUrls(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    if (at <= 0 || at === pair.length - 1) {
+      throw new Error(`--network-url wants REGION=URL, not '${pair}'`)
+    }
+    out[pair.slice(0, at)] = pair.slice(at + 1)
+  }
+  return out
 }
