@@ -244,6 +244,8 @@ describe('runController', () => {
     await flush()
     let stopped = false
     void c.done.then(() => (stopped = true))
+    // A slow machine may have resynced already; what matters is that none follows the stop.
+    const listsAtStop = fake.lists
     ac.abort()
     c.enqueue('c')
     await flush()
@@ -255,7 +257,7 @@ describe('runController', () => {
     await c.idle()
     await new Promise((resolve) => setTimeout(resolve, 30)) // past several resync periods
     assert.deepEqual(fake.keysCalled(), ['a'], "neither the queued 'b' nor 'c' ran")
-    assert.equal(fake.lists, 1)
+    assert.equal(fake.lists, listsAtStop, 'no resync after the stop')
     assert.equal(c.pending, 0)
   })
 
