@@ -1,4 +1,5 @@
-import { formatIp, generateMac, parseIp } from '@tricircle/netaddr'
+import { randomBytes } from 'node:crypto'
+import { formatIp, generateMac, ip, parseIp, rangeSize } from '@tricircle/netaddr'
 import { isUniqueViolation } from '@tricircle/store'
 import type { NetworkDatabase, SubnetRow } from './db.js'
 import { chunks, parseJson } from './common.js'
@@ -11,7 +12,7 @@ import {
   MacAddressInUse,
 } from './ipam/errors.js'
 import { chooseAddress, validateRequestedAddress } from './ipam/allocator.js'
-import type { IpamSubnet } from './ipam/common.js'
+import { isAutoAddressSubnet, poolsToRanges, type IpamSubnet } from './ipam/common.js'
 
 /** A fixed IP as requested: a subnet, an address, or both. */
 export interface FixedIpRequest {
@@ -45,6 +46,63 @@ async function takenIn(db: NetworkDatabase, subnetId: string): Promise<Set<strin
 const canonical = (address: string) => formatIp(parseIp(address))
 
 /**
+ * A uniformly random address of the subnet's pools, or undefined when it has none (or hands out
+ * addresses derived from MACs). Picking over the whole pool makes a taken address unlikely while
+ * the subnet is sparse, so a free one is usually found by one indexed lookup instead of reading
+ * every allocation of the subnet.
+ */
+function randomPoolAddress(subnet: IpamSubnet): string | undefined {
+  if (isAutoAddressSubnet(subnet)) return undefined
+  const ranges = poolsToRanges(subnet.allocation_pools)
+  const total = ranges.reduce((n, r) => n + rangeSize(r), 0n)
+  if (total === 0n) return undefined
+  let index = randomBelow(total)
+  for (const r of ranges) {
+    const size = rangeSize(r)
+    if (index < size) return formatIp(ip(r.version, r.first + index))
+    index -= size
+  }
+  return undefined
+}
+
+function randomBelow(n: bigint): bigint {
+  const bytes = randomBytes(16)
+  let v = 0n
+  for (const b of bytes) v = (v << 8n) | BigInt(b)
+  return v % n
+}
+
+const PROBES = 3
+
+/** An address for a new port: a few random probes, then Neutron's exact choice. */
+async function freeAddress(
+  db: NetworkDatabase,
+  subnet: SubnetRow,
+  exclude: ReadonlySet<string>,
+  choose: { deviceOwner: string; mac: string },
+): Promise<string | undefined> {
+  const target = ipamSubnet(subnet)
+  // DHCP and distributed ports take the first free address, as Neutron does: no probing.
+  if (!choose.deviceOwner.startsWith('network:')) {
+    for (let i = 0; i < PROBES; i++) {
+      const candidate = randomPoolAddress(target)
+      if (candidate === undefined) break
+      if (exclude.has(candidate)) continue
+      const used = await db
+        .selectFrom('ip_allocations')
+        .select('port_id')
+        .where('subnet_id', '=', subnet.id)
+        .where('ip_address', '=', candidate)
+        .executeTakeFirst()
+      if (!used) return candidate
+    }
+  }
+  const taken = await takenIn(db, subnet.id)
+  for (const address of exclude) taken.add(address)
+  return chooseAddress(target, taken, choose)
+}
+
+/**
  * Decides a port's fixed IPs on `network` (all of them centrally: this is the only allocator).
  * No request: one address from the first IPv4 subnet with room and one from the first IPv6
  * subnet with room. A request names subnets and/or addresses; an address must lie in its subnet
@@ -69,15 +127,20 @@ export async function chooseFixedIps(
     .execute()
   const out: FixedIp[] = []
   const pick = async (subnet: SubnetRow, address?: string) => {
-    const taken = await takenIn(db, subnet.id)
-    for (const chosen of out) if (chosen.subnet_id === subnet.id) taken.add(chosen.ip_address)
+    const mine = new Set(out.filter((f) => f.subnet_id === subnet.id).map((f) => f.ip_address))
     if (address !== undefined) {
       validateRequestedAddress(ipamSubnet(subnet), address, deviceOwner)
       const ipText = canonical(address)
-      if (taken.has(ipText)) throw new IpAddressAlreadyAllocated(ipText, subnet.id)
+      const used = await db
+        .selectFrom('ip_allocations')
+        .select('port_id')
+        .where('subnet_id', '=', subnet.id)
+        .where('ip_address', '=', ipText)
+        .executeTakeFirst()
+      if (used || mine.has(ipText)) throw new IpAddressAlreadyAllocated(ipText, subnet.id)
       return ipText
     }
-    const chosen = chooseAddress(ipamSubnet(subnet), taken, choose)
+    const chosen = await freeAddress(db, subnet, mine, choose)
     if (chosen === undefined) throw new IpAddressGenerationFailure({ subnetId: subnet.id })
     return chosen
   }
@@ -88,8 +151,7 @@ export async function chooseFixedIps(
       if (candidates.length === 0) continue
       let placed = false
       for (const subnet of candidates) {
-        const taken = await takenIn(db, subnet.id)
-        const chosen = chooseAddress(ipamSubnet(subnet), taken, choose)
+        const chosen = await freeAddress(db, subnet, new Set(), choose)
         if (chosen !== undefined) {
           out.push({ subnet_id: subnet.id, ip_address: chosen })
           placed = true

@@ -57,7 +57,7 @@ for (const dialect of testDialects()) {
       const addresses = p.fixed_ips.map((f: { ip_address: string }) => f.ip_address)
       assert.equal(addresses.length, 2)
       assert.match(addresses[0], /^10\.0\.0\./)
-      assert.match(addresses[1], /^2001:db8:1::/)
+      assert.match(addresses[1], /^2001:db8:1:/, 'inside 2001:db8:1::/64')
       const clash = await net.call('alice', 'POST', '/v2.0/subnets', {
         subnet: { network_id: n.id, cidr: '2001:db8:1:0:8000::/65', ip_version: 6 },
       })
