@@ -5,6 +5,7 @@
 import { Command } from 'commander'
 import { identityCommands, serveCommand } from './identity.js'
 import { serveImageCommand } from './image.js'
+import { serveHostAgentCommand } from './host-agent.js'
 import { labCommands } from './lab.js'
 import { serveNetworkCommand, serveRegionNetworkCommand } from './network.js'
 import { resolveStateDir } from './state-dir.js'
@@ -22,7 +23,8 @@ program.addCommand(
   serveCommand({ env, stateDir })
     .addCommand(serveImageCommand({ env, stateDir }))
     .addCommand(serveNetworkCommand({ env, stateDir }))
-    .addCommand(serveRegionNetworkCommand({ env, stateDir })),
+    .addCommand(serveRegionNetworkCommand({ env, stateDir }))
+    .addCommand(serveHostAgentCommand({ env, stateDir })),
 )
 program.addCommand(labCommands({ env, stateDir }))
 program.addCommand(identityCommands({ env, stateDir }))

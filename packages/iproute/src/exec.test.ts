@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { CommandError, ipBatch, ipJson, isMissing, netnsPath, run } from './exec.js'
+import {
+  bridgeBatch,
+  bridgeJson,
+  CommandError,
+  ipBatch,
+  ipJson,
+  isMissing,
+  netnsPath,
+  run,
+} from './exec.js'
 
 describe('exec', () => {
   test('a failing command rejects with its command line, exit code and stderr', async () => {
@@ -29,6 +38,12 @@ describe('exec', () => {
     await assert.rejects(ipBatch([['link', 'add', 'a b']]), /unsafe token/)
     await assert.rejects(ipBatch([['link', 'add', 'x#y']]), /unsafe token/)
     await assert.rejects(ipBatch([['link', 'add', '']]), /unsafe token/)
+  })
+
+  test("bridge -j output is parsed, and its batch lines are checked as ip's are", async () => {
+    assert.ok(Array.isArray(await bridgeJson(['link', 'show'])))
+    await assert.rejects(bridgeBatch([['fdb', 'add', 'a b']]), /bridge batch: unsafe token/)
+    await assert.rejects(bridgeBatch([['fdb', 'del', "x'y"]]), /unsafe token/)
   })
 
   test('namespace names live under /run/netns, paths are kept', () => {

@@ -1,0 +1,44 @@
+import { hostname } from 'node:os'
+import { Type, type Static } from 'typebox'
+import { LogConfig } from '@tricircle/core'
+
+/** How the agent signs in as the services' user (the credentials file `bootstrap` writes). */
+export const HostAgentAuthConfig = Type.Object(
+  {
+    identityUrl: Type.String({ minLength: 1 }),
+    username: Type.String({ minLength: 1 }),
+    password: Type.String({ minLength: 1 }),
+    project: Type.String({ minLength: 1, default: 'service' }),
+  },
+  { additionalProperties: false },
+)
+
+/** One compute host's agent (`TRICIRCLE_HOST_AGENT_*` in the environment). */
+export const HostAgentConfig = Type.Object(
+  {
+    log: LogConfig,
+    /** The host's region. */
+    region: Type.String({ minLength: 1 }),
+    /** The host's name, as ports are bound to it (`binding:host_id`); default this machine's. */
+    host: Type.String({ minLength: 1, default: hostname() }),
+    /** The host's VXLAN tunnel address. */
+    tunnelIp: Type.String({ minLength: 1 }),
+    /** The device holding the tunnel address. */
+    tunnelDevice: Type.String({ minLength: 1 }),
+    /** The host's network namespace (a lab host); absent on a real host. */
+    netns: Type.Optional(Type.String({ minLength: 1 })),
+    /** The region's network service. */
+    networkUrl: Type.String({ minLength: 1, default: 'http://127.0.0.1:9697' }),
+    /** How often the whole L2 state is read and converged. */
+    pollMs: Type.Integer({ minimum: 100, default: 2000 }),
+    /** How often the host registers again (the region marks it dead after 75 s). */
+    heartbeatMs: Type.Integer({ minimum: 1000, default: 30_000 }),
+    /** One request to the network service may take this long. */
+    requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+    /** MTU of tenant interfaces: the underlay's minus 50. */
+    mtu: Type.Integer({ minimum: 576, maximum: 9000, default: 1450 }),
+    auth: HostAgentAuthConfig,
+  },
+  { additionalProperties: false },
+)
+export type HostAgentConfig = Static<typeof HostAgentConfig>

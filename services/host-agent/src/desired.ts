@@ -1,0 +1,603 @@
+/**
+ * A host's desired L2 state, computed from what its region's network service lists: no I/O.
+ *
+ * For every network with at least one port bound to this host the host needs a bridge
+ * (`brq` + the network id's first 11 characters, as Neutron's linuxbridge agent and kuryr name
+ * it), a VXLAN device (`vxlan-<vni>`) in it, MTU 1450 on tenant interfaces, and forwarding
+ * entries as L2 population programs them (no multicast, no learning on the VXLAN device): for
+ * every port of the network bound on another host, its MAC → that host's tunnel address, and one
+ * all-zeros flood entry per distinct remote tunnel address, so ARP and broadcasts reach every
+ * VTEP with ports on the network, and nothing else.
+ *
+ * Where a remote port's tunnel address comes from:
+ * - a port of this region (bound to another host here): the region's registered hosts
+ *   (`GET /v2.0/agents`, `configurations.tunneling_ip`), else the `binding:profile.tunnel_ip`
+ *   the region recorded when it was bound;
+ * - a `compute:shadow` copy of a port bound in another region: its `binding:profile.tunnel_ip`
+ *   (the remote host's, filled in by the remote region and pushed by central).
+ * A bound port whose address is unknown gets no entry and is reported as a problem.
+ *
+ * `L2Index` keeps the region's ports indexed by network (ports, hosts with ports, tunnel
+ * addresses with reference counts), so a port change costs O(1) plus, for a host that gets its
+ * first port on a network, O(ports on that network); `desiredFor(host)` costs O(ports on the
+ * host's networks). `computeDesiredL2` is the same from scratch.
+ */
+
+/** MTU of every tenant interface: a 1500-byte underlay minus VXLAN's 50 bytes. */
+export const TENANT_MTU = 1450
+/** IANA's VXLAN port. */
+export const VXLAN_PORT = 4789
+/** The destination of a VXLAN flood (head-end replication) entry. */
+export const FLOOD_MAC = '00:00:00:00:00:00'
+/** The device owner of central's copies of ports bound in another region. */
+export const SHADOW_OWNER = 'compute:shadow'
+
+/** The bridge of a network on a host: `brq` + 11 characters of its id (Neutron's name). */
+export const bridgeName = (networkId: string): string => `brq${networkId.slice(0, 11)}`
+/** The VXLAN device of a segment on a host. */
+export const vxlanName = (vni: number): string => `vxlan-${vni}`
+
+/** What L2 needs of one port the region lists. */
+export interface L2Port {
+  readonly id: string
+  readonly networkId: string
+  /** Lower case. */
+  readonly mac: string
+  /** The host it is bound to (`binding:host_id`), '' if unbound. A shadow's is another region's. */
+  readonly host: string
+  /** A `compute:shadow` copy of a port bound in another region. */
+  readonly shadow: boolean
+  /** `binding:profile.tunnel_ip`, if recorded. */
+  readonly tunnelIp?: string
+}
+
+/** What L2 needs of a network: its segment. */
+export interface L2Network {
+  readonly id: string
+  /** `provider:network_type`; only `vxlan` is realized so far. */
+  readonly type: string
+  /** `provider:segmentation_id`: the VNI. */
+  readonly segmentationId: number | null
+}
+
+/** The region's data as the agent reads it. */
+export interface RegionView {
+  readonly ports: Iterable<L2Port>
+  /** The region's registered hosts: name → tunnel address. */
+  readonly hosts: ReadonlyMap<string, string>
+  readonly networks: Iterable<L2Network>
+}
+
+/** The host the state is computed for. */
+export interface HostIdentity {
+  readonly host: string
+  /** Its own tunnel address: entries never point at it. */
+  readonly tunnelIp: string
+  /** Tenant MTU; default 1450. */
+  readonly mtu?: number
+}
+
+export interface FdbEntry {
+  readonly mac: string
+  /** The remote tunnel address. */
+  readonly dst: string
+}
+
+export interface DesiredNetwork {
+  readonly networkId: string
+  readonly vni: number
+  readonly bridge: string
+  readonly vxlan: string
+  readonly mtu: number
+  /** Remote ports' MACs → their hosts' tunnel addresses, sorted by MAC. */
+  readonly unicast: readonly FdbEntry[]
+  /** Distinct remote tunnel addresses (one all-zeros entry each), sorted. */
+  readonly flood: readonly string[]
+  /** Ids of the ports bound to this host, sorted. */
+  readonly localPorts: readonly string[]
+}
+
+export type ProblemKind =
+  | 'unknown-host'
+  | 'unknown-network'
+  | 'unsupported-network-type'
+  | 'no-segment'
+  | 'duplicate-vni'
+  | 'duplicate-mac'
+  | 'own-tunnel-ip'
+
+/** Something in the region's data this host cannot realize: reported, never thrown. */
+export interface Problem {
+  readonly kind: ProblemKind
+  readonly message: string
+  readonly networkId?: string
+  readonly portId?: string
+  readonly host?: string
+}
+
+export interface DesiredL2 {
+  /** Sorted by network id. */
+  readonly networks: readonly DesiredNetwork[]
+  /**
+   * Networks with ports on this host that cannot be realized now (see `problems`), sorted:
+   * whatever is programmed for them is kept, not removed, until they can be.
+   */
+  readonly retained: readonly string[]
+  readonly problems: readonly Problem[]
+}
+
+/** Where a bound port's frames go, as the index resolved it. */
+export interface Placement {
+  readonly portId: string
+  readonly mac: string
+  /** The host of this region it is bound to; undefined for a shadow (another region's host). */
+  readonly localHost: string | undefined
+  /** The shadow's remote host, for messages. */
+  readonly host: string
+  /** Its tunnel address; undefined when unknown. */
+  readonly dst: string | undefined
+}
+
+/** What one port change did to one network's index. */
+export interface L2Change {
+  readonly networkId: string
+  readonly portId: string
+  /** The port's placement before and after (undefined: absent or unbound). */
+  readonly before: Placement | undefined
+  readonly after: Placement | undefined
+  /** Tunnel addresses that got their first port on the network, or lost their last. */
+  readonly tunnelsAdded: readonly string[]
+  readonly tunnelsRemoved: readonly string[]
+  /** Hosts of this region that got their first port on the network, or lost their last. */
+  readonly hostsJoined: readonly string[]
+  readonly hostsLeft: readonly string[]
+}
+
+/** How one host's forwarding state changes with one `L2Change`. */
+export interface HostDelta {
+  readonly networkId: string
+  /** The host got its first port on the network: the network's whole state (or why not). */
+  readonly join?: DesiredNetwork
+  /** The host lost its last port on the network: remove its devices. */
+  readonly leave?: boolean
+  readonly unicastAdd: readonly FdbEntry[]
+  readonly unicastRemove: readonly FdbEntry[]
+  readonly floodAdd: readonly string[]
+  readonly floodRemove: readonly string[]
+  readonly problems: readonly Problem[]
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * The L2 view of a Neutron port as the region lists it (service view, binding attributes
+ * included), or undefined when it has no network or MAC.
+ */
+export function l2PortOf(port: Record<string, unknown>): L2Port | undefined {
+  const { id, network_id: networkId, mac_address: mac } = port
+  if (typeof id !== 'string' || typeof networkId !== 'string' || typeof mac !== 'string') {
+    return undefined
+  }
+  const host = typeof port['binding:host_id'] === 'string' ? port['binding:host_id'] : ''
+  const profile = isObject(port['binding:profile']) ? port['binding:profile'] : {}
+  const tunnelIp =
+    typeof profile.tunnel_ip === 'string' && profile.tunnel_ip ? profile.tunnel_ip : undefined
+  return {
+    id,
+    networkId,
+    mac: mac.toLowerCase(),
+    host,
+    shadow: port.device_owner === SHADOW_OWNER,
+    ...(tunnelIp ? { tunnelIp } : {}),
+  }
+}
+
+/** The L2 view of a Neutron network (admin view: provider attributes), or undefined. */
+export function l2NetworkOf(network: Record<string, unknown>): L2Network | undefined {
+  if (typeof network.id !== 'string') return undefined
+  const type = network['provider:network_type']
+  const segment = network['provider:segmentation_id']
+  return {
+    id: network.id,
+    type: typeof type === 'string' ? type : '',
+    segmentationId: typeof segment === 'number' && Number.isInteger(segment) ? segment : null,
+  }
+}
+
+interface NetworkState {
+  /** Every port on the network (bound or not) → its placement (undefined: unbound). */
+  readonly ports: Map<string, Placement | undefined>
+  /** Hosts of this region with bound ports here → how many. */
+  readonly hosts: Map<string, number>
+  /** Tunnel addresses of bound ports here → how many. */
+  readonly tunnels: Map<string, number>
+}
+
+const increment = (map: Map<string, number>, key: string): boolean => {
+  const n = map.get(key) ?? 0
+  map.set(key, n + 1)
+  return n === 0
+}
+const decrement = (map: Map<string, number>, key: string): boolean => {
+  const n = map.get(key) ?? 0
+  if (n <= 1) {
+    map.delete(key)
+    return n === 1
+  }
+  map.set(key, n - 1)
+  return false
+}
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * The region's ports, hosts and networks, indexed for L2: by network (its ports, the hosts of
+ * this region with ports on it, its tunnel addresses with counts) and by host. Incremental:
+ * every change returns what it did, and `deltaFor` turns that into one host's forwarding change.
+ */
+export class L2Index {
+  readonly #ports = new Map<string, L2Port>()
+  readonly #networks = new Map<string, NetworkState>()
+  readonly #segments = new Map<string, L2Network>()
+  readonly #hostTunnels = new Map<string, string>()
+  /** Hosts of this region → their bound (non-shadow) ports. */
+  readonly #portsByHost = new Map<string, Set<string>>()
+  /** Hosts of this region → networks they have ports on → how many. */
+  readonly #networksByHost = new Map<string, Map<string, number>>()
+
+  /** An index of `view` (the same as applying each port, host and network). */
+  static from(view: RegionView): L2Index {
+    const index = new L2Index()
+    for (const [host, ip] of view.hosts) index.#hostTunnels.set(host, ip)
+    for (const network of view.networks) index.#segments.set(network.id, network)
+    for (const port of view.ports) index.applyPortChange(port)
+    return index
+  }
+
+  get portCount(): number {
+    return this.#ports.size
+  }
+
+  port(id: string): L2Port | undefined {
+    return this.#ports.get(id)
+  }
+
+  /** Networks the host has bound ports on, unsorted. */
+  networksOf(host: string): string[] {
+    return [...(this.#networksByHost.get(host)?.keys() ?? [])]
+  }
+
+  /** Hosts of this region with bound ports on the network, unsorted. */
+  hostsOn(networkId: string): string[] {
+    return [...(this.#networks.get(networkId)?.hosts.keys() ?? [])]
+  }
+
+  /** Every network with a port, unsorted. */
+  networkIds(): string[] {
+    return [...this.#networks.keys()]
+  }
+
+  /** Sets (or, with undefined, removes) a network's segment. Devices follow on the next sync. */
+  setNetwork(id: string, network: L2Network | undefined): void {
+    if (network) this.#segments.set(id, network)
+    else this.#segments.delete(id)
+  }
+
+  /**
+   * Sets (or removes) a host of this region's tunnel address; its ports' entries move with it.
+   * Costs O(ports bound to the host).
+   */
+  setHost(host: string, tunnelIp: string | undefined): L2Change[] {
+    if (tunnelIp === undefined) this.#hostTunnels.delete(host)
+    else this.#hostTunnels.set(host, tunnelIp)
+    const changes: L2Change[] = []
+    for (const id of [...(this.#portsByHost.get(host) ?? [])]) {
+      const port = this.#ports.get(id)
+      if (port) changes.push(...this.applyPortChange(port))
+    }
+    return changes
+  }
+
+  /**
+   * A port created, updated (bound, unbound, moved) or, given `{ id, deleted: true }`, removed.
+   * Returns what changed per network (none for a change L2 does not see, two if a port changed
+   * networks, which Neutron does not allow).
+   */
+  applyPortChange(change: L2Port | { readonly id: string; readonly deleted: true }): L2Change[] {
+    const old = this.#ports.get(change.id)
+    const next = 'deleted' in change ? undefined : change
+    if (old === undefined && next === undefined) return []
+    if (next) this.#ports.set(next.id, next)
+    else this.#ports.delete(change.id)
+    if (old && next && old.networkId === next.networkId) {
+      const before = this.#networks.get(old.networkId)?.ports.get(old.id)
+      const after = this.#placementOf(next)
+      if (samePlacement(before, after)) {
+        this.#networks.get(next.networkId)?.ports.set(next.id, after)
+        return []
+      }
+      return [this.#replace(next.networkId, next.id, before, after)]
+    }
+    const out: L2Change[] = []
+    if (old) out.push(this.#replace(old.networkId, old.id, this.#placementIn(old), undefined, true))
+    if (next) out.push(this.#replace(next.networkId, next.id, undefined, this.#placementOf(next)))
+    return out
+  }
+
+  #placementIn(port: L2Port): Placement | undefined {
+    return this.#networks.get(port.networkId)?.ports.get(port.id)
+  }
+
+  #placementOf(port: L2Port): Placement | undefined {
+    if (port.host === '') return undefined
+    const localHost = port.shadow ? undefined : port.host
+    const dst = port.shadow ? port.tunnelIp : (this.#hostTunnels.get(port.host) ?? port.tunnelIp)
+    return { portId: port.id, mac: port.mac, localHost, host: port.host, dst }
+  }
+
+  /** Replaces one port's placement on a network, keeping every count right. */
+  #replace(
+    networkId: string,
+    portId: string,
+    before: Placement | undefined,
+    after: Placement | undefined,
+    removed = false,
+  ): L2Change {
+    let state = this.#networks.get(networkId)
+    if (!state) {
+      state = { ports: new Map(), hosts: new Map(), tunnels: new Map() }
+      this.#networks.set(networkId, state)
+    }
+    const tunnelsAdded: string[] = []
+    const tunnelsRemoved: string[] = []
+    const hostsJoined: string[] = []
+    const hostsLeft: string[] = []
+    if (before) {
+      if (before.dst !== undefined && decrement(state.tunnels, before.dst)) {
+        tunnelsRemoved.push(before.dst)
+      }
+      if (before.localHost !== undefined) {
+        this.#portsByHost.get(before.localHost)?.delete(portId)
+        if (this.#portsByHost.get(before.localHost)?.size === 0) {
+          this.#portsByHost.delete(before.localHost)
+        }
+        const nets = this.#networksByHost.get(before.localHost)
+        if (nets) decrement(nets, networkId)
+        if (nets?.size === 0) this.#networksByHost.delete(before.localHost)
+        if (decrement(state.hosts, before.localHost)) hostsLeft.push(before.localHost)
+      }
+    }
+    if (after) {
+      if (after.dst !== undefined && increment(state.tunnels, after.dst)) {
+        // A tunnel that went and came back within one change did not change.
+        const i = tunnelsRemoved.indexOf(after.dst)
+        if (i >= 0) tunnelsRemoved.splice(i, 1)
+        else tunnelsAdded.push(after.dst)
+      }
+      if (after.localHost !== undefined) {
+        let ids = this.#portsByHost.get(after.localHost)
+        if (!ids) this.#portsByHost.set(after.localHost, (ids = new Set<string>()))
+        ids.add(portId)
+        let nets = this.#networksByHost.get(after.localHost)
+        if (!nets) this.#networksByHost.set(after.localHost, (nets = new Map<string, number>()))
+        increment(nets, networkId)
+        if (increment(state.hosts, after.localHost)) {
+          const i = hostsLeft.indexOf(after.localHost)
+          if (i >= 0) hostsLeft.splice(i, 1)
+          else hostsJoined.push(after.localHost)
+        }
+      }
+    }
+    if (removed) state.ports.delete(portId)
+    else state.ports.set(portId, after)
+    if (state.ports.size === 0) this.#networks.delete(networkId)
+    return {
+      networkId,
+      portId,
+      before,
+      after,
+      tunnelsAdded,
+      tunnelsRemoved,
+      hostsJoined,
+      hostsLeft,
+    }
+  }
+
+  /** The host's whole desired state. O(ports on the host's networks). */
+  desiredFor(identity: HostIdentity): DesiredL2 {
+    const problems: Problem[] = []
+    const networks: DesiredNetwork[] = []
+    const retained: string[] = []
+    const byVni = new Map<number, string>()
+    for (const networkId of this.networksOf(identity.host).sort(byString)) {
+      const network = this.#networkFor(identity, networkId, problems)
+      if (!network) {
+        retained.push(networkId)
+        continue
+      }
+      const other = byVni.get(network.vni)
+      if (other !== undefined) {
+        problems.push({
+          kind: 'duplicate-vni',
+          networkId,
+          message: `network ${networkId} has VNI ${network.vni}, as network ${other} has; only ${other} is realized`,
+        })
+        retained.push(networkId)
+        continue
+      }
+      byVni.set(network.vni, networkId)
+      networks.push(network)
+    }
+    return { networks, retained, problems }
+  }
+
+  /** One network's state for the host (undefined, with the problem, if it cannot be realized). */
+  #networkFor(
+    identity: HostIdentity,
+    networkId: string,
+    problems: Problem[],
+  ): DesiredNetwork | undefined {
+    const segment = this.#segments.get(networkId)
+    const vni = this.#vniOf(networkId, segment, problems)
+    const state = this.#networks.get(networkId)
+    if (vni === undefined || !state) return undefined
+    const unicast = new Map<string, string>()
+    const localPorts: string[] = []
+    for (const placement of state.ports.values()) {
+      if (!placement) continue
+      if (placement.localHost === identity.host) {
+        localPorts.push(placement.portId)
+        continue
+      }
+      const entry = this.#entryFor(identity, networkId, placement, problems)
+      if (!entry) continue
+      const existing = unicast.get(entry.mac)
+      if (existing === undefined) unicast.set(entry.mac, entry.dst)
+      else if (existing !== entry.dst) {
+        problems.push({
+          kind: 'duplicate-mac',
+          networkId,
+          portId: placement.portId,
+          message: `MAC ${entry.mac} of port ${placement.portId} is on network ${networkId} twice; its first entry is kept`,
+        })
+      }
+    }
+    return {
+      networkId,
+      vni,
+      bridge: bridgeName(networkId),
+      vxlan: vxlanName(vni),
+      mtu: identity.mtu ?? TENANT_MTU,
+      unicast: [...unicast]
+        .map(([mac, dst]) => ({ mac, dst }))
+        .sort((a, b) => byString(a.mac, b.mac)),
+      // Every tunnel address with a bound port here but this host's own: the same set the
+      // deltas keep (a remote port's address, or a stale registration of this host's).
+      flood: [...state.tunnels.keys()].filter((ip) => ip !== identity.tunnelIp).sort(byString),
+      localPorts: localPorts.sort(byString),
+    }
+  }
+
+  #vniOf(networkId: string, segment: L2Network | undefined, problems: Problem[]) {
+    if (!segment) {
+      problems.push({
+        kind: 'unknown-network',
+        networkId,
+        message: `network ${networkId} has ports here but its segment is unknown`,
+      })
+      return undefined
+    }
+    if (segment.type !== 'vxlan') {
+      problems.push({
+        kind: 'unsupported-network-type',
+        networkId,
+        message: `network ${networkId} is of type ${JSON.stringify(segment.type)}; only vxlan is realized`,
+      })
+      return undefined
+    }
+    const vni = segment.segmentationId
+    if (vni === null || vni < 1 || vni > 0xffffff) {
+      problems.push({
+        kind: 'no-segment',
+        networkId,
+        message: `network ${networkId} has no valid VNI (${String(vni)})`,
+      })
+      return undefined
+    }
+    return vni
+  }
+
+  /** The forwarding entry of a port bound elsewhere, seen from the host (or the problem). */
+  #entryFor(
+    identity: HostIdentity,
+    networkId: string,
+    placement: Placement,
+    problems: Problem[] | undefined,
+  ): FdbEntry | undefined {
+    if (placement.localHost === identity.host) return undefined
+    if (placement.dst === undefined) {
+      problems?.push({
+        kind: 'unknown-host',
+        networkId,
+        portId: placement.portId,
+        host: placement.host,
+        message:
+          placement.localHost === undefined
+            ? `port ${placement.portId} is bound in another region to host ${placement.host}, whose tunnel address is unknown`
+            : `port ${placement.portId} is bound to host ${placement.host}, which has not registered a tunnel address`,
+      })
+      return undefined
+    }
+    if (placement.dst === identity.tunnelIp) {
+      problems?.push({
+        kind: 'own-tunnel-ip',
+        networkId,
+        portId: placement.portId,
+        host: placement.host,
+        message: `port ${placement.portId} is bound to host ${placement.host}, whose tunnel address ${placement.dst} is this host's`,
+      })
+      return undefined
+    }
+    return { mac: placement.mac, dst: placement.dst }
+  }
+
+  /**
+   * What `change` means for one host: O(1), or O(ports on the network) when the host joins the
+   * network. `change` must be the latest one `applyPortChange` or `setHost` returned: ask every
+   * host before applying the next change (a join reads the network as the index has it now).
+   */
+  deltaFor(identity: HostIdentity, change: L2Change): HostDelta | undefined {
+    const { networkId } = change
+    const problems: Problem[] = []
+    if (change.hostsJoined.includes(identity.host)) {
+      const join = this.#networkFor(identity, networkId, problems)
+      return { ...emptyDelta(networkId, problems), ...(join ? { join } : {}) }
+    }
+    if (change.hostsLeft.includes(identity.host)) {
+      return { ...emptyDelta(networkId, problems), leave: true }
+    }
+    if (!this.#networksByHost.get(identity.host)?.has(networkId)) return undefined
+    const before = change.before && this.#entryFor(identity, networkId, change.before, undefined)
+    const after = change.after && this.#entryFor(identity, networkId, change.after, problems)
+    const same = before && after && before.mac === after.mac && before.dst === after.dst
+    const own = identity.tunnelIp
+    const delta: HostDelta = {
+      networkId,
+      unicastAdd: after && !same ? [after] : [],
+      unicastRemove: before && !same ? [before] : [],
+      floodAdd: change.tunnelsAdded.filter((ip) => ip !== own),
+      floodRemove: change.tunnelsRemoved.filter((ip) => ip !== own),
+      problems,
+    }
+    const empty =
+      delta.unicastAdd.length +
+        delta.unicastRemove.length +
+        delta.floodAdd.length +
+        delta.floodRemove.length +
+        problems.length ===
+      0
+    return empty ? undefined : delta
+  }
+}
+
+function emptyDelta(networkId: string, problems: Problem[]): HostDelta {
+  return {
+    networkId,
+    unicastAdd: [],
+    unicastRemove: [],
+    floodAdd: [],
+    floodRemove: [],
+    problems,
+  }
+}
+
+function samePlacement(a: Placement | undefined, b: Placement | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.mac === b.mac && a.localHost === b.localHost && a.host === b.host && a.dst === b.dst
+}
+
+/** A host's desired L2 state from the region's data, from scratch. */
+export function computeDesiredL2(view: RegionView, identity: HostIdentity): DesiredL2 {
+  return L2Index.from(view).desiredFor(identity)
+}

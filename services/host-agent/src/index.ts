@@ -1,0 +1,6 @@
+export * from './agent.js'
+export * from './config.js'
+export * from './desired.js'
+export * from './kernel.js'
+export * from './main.js'
+export * from './region-client.js'
