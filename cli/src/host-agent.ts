@@ -2,7 +2,7 @@ import { Command, Option } from 'commander'
 import { serveHostAgent } from '@tricircle/host-agent'
 import { readLabDescription } from '@tricircle/lab'
 import { labStateDir } from './lab.js'
-import { credentialsFile, readServiceCredentials } from './service-credentials.js'
+import { serviceAuthFlags, withServiceAuthOptions } from './service-credentials.js'
 
 interface Context {
   env: Record<string, string | undefined>
@@ -50,52 +50,45 @@ function labHostFlags(stateDir: string, name: string) {
  * host's namespace. Flags override `TRICIRCLE_HOST_AGENT_*`, which override `--config`.
  */
 export function serveHostAgentCommand(ctx: Context): Command {
-  return new Command('host-agent')
-    .description(
-      "a compute host's agent: keeps the host's bridges, VXLAN devices and forwarding entries equal to its region's ports (root)",
-    )
-    .option('--config <file>', 'JSON configuration file')
-    .option('--lab-host <host>', 'run for this host of the lab (region, tunnel, namespace from it)')
-    .option('--region <name>', "the host's region")
-    .option('--host <name>', "the host name ports are bound to (default: this machine's)")
-    .option('--tunnel-ip <ip>', "the host's VXLAN tunnel address")
-    .option('--tunnel-device <dev>', 'the device holding the tunnel address')
-    .option('--netns <name>', 'the network namespace standing for the host (default: our own)')
-    .option('--network-url <url>', "the region's network service (default http://127.0.0.1:9697)")
-    .addOption(
-      new Option(
-        '--poll-ms <ms>',
-        'how often the whole state is converged (default 2000)',
-      ).argParser(Number),
-    )
-    .option('--identity-url <url>', 'the identity service (default: from the credentials file)')
-    .option(
-      '--credentials <file>',
-      'service user credentials (default: service-credentials.json in the state dir)',
-    )
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
-    .action((o: HostAgentOptions) => {
-      const stateDir = ctx.stateDir()
-      const saved =
-        o.credentials || !o.config
-          ? readServiceCredentials(o.credentials ?? credentialsFile(stateDir))
-          : undefined
-      const auth = { ...saved, ...(o.identityUrl ? { identityUrl: o.identityUrl } : {}) }
-      serveHostAgent({
-        ...(o.config ? { file: o.config } : {}),
-        env: ctx.env,
-        flags: {
-          ...(o.labHost ? labHostFlags(stateDir, o.labHost) : {}),
-          ...(o.region ? { region: o.region } : {}),
-          ...(o.host ? { host: o.host } : {}),
-          ...(o.tunnelIp ? { tunnelIp: o.tunnelIp } : {}),
-          ...(o.tunnelDevice ? { tunnelDevice: o.tunnelDevice } : {}),
-          ...(o.netns ? { netns: o.netns } : {}),
-          ...(o.networkUrl ? { networkUrl: o.networkUrl } : {}),
-          ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
-          ...(Object.keys(auth).length > 0 ? { auth } : {}),
-          ...(o.logLevel ? { log: { level: o.logLevel } } : {}),
-        },
-      })
+  return withServiceAuthOptions(
+    new Command('host-agent')
+      .description(
+        "a compute host's agent: keeps the host's bridges, VXLAN devices and forwarding entries equal to its region's ports (root)",
+      )
+      .option('--config <file>', 'JSON configuration file')
+      .option(
+        '--lab-host <host>',
+        'run for this host of the lab (region, tunnel, namespace from it)',
+      )
+      .option('--region <name>', "the host's region")
+      .option('--host <name>', "the host name ports are bound to (default: this machine's)")
+      .option('--tunnel-ip <ip>', "the host's VXLAN tunnel address")
+      .option('--tunnel-device <dev>', 'the device holding the tunnel address')
+      .option('--netns <name>', 'the network namespace standing for the host (default: our own)')
+      .option('--network-url <url>', "the region's network service (default http://127.0.0.1:9697)")
+      .addOption(
+        new Option(
+          '--poll-ms <ms>',
+          'how often the whole state is converged (default 2000)',
+        ).argParser(Number),
+      ),
+  ).action((o: HostAgentOptions) => {
+    const stateDir = ctx.stateDir()
+    serveHostAgent({
+      ...(o.config ? { file: o.config } : {}),
+      env: ctx.env,
+      flags: {
+        ...(o.labHost ? labHostFlags(stateDir, o.labHost) : {}),
+        ...(o.region ? { region: o.region } : {}),
+        ...(o.host ? { host: o.host } : {}),
+        ...(o.tunnelIp ? { tunnelIp: o.tunnelIp } : {}),
+        ...(o.tunnelDevice ? { tunnelDevice: o.tunnelDevice } : {}),
+        ...(o.netns ? { netns: o.netns } : {}),
+        ...(o.networkUrl ? { networkUrl: o.networkUrl } : {}),
+        ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+        ...serviceAuthFlags(stateDir, o),
+        ...(o.logLevel ? { log: { level: o.logLevel } } : {}),
+      },
     })
+  })
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander'
 import { local, serveNetwork } from '@tricircle/network'
-import { credentialsFile, readServiceCredentials } from './service-credentials.js'
+import { serviceAuthFlags, withServiceAuthOptions } from './service-credentials.js'
 import { sqliteUrl } from './state-dir.js'
 
 interface Context {
@@ -20,7 +20,7 @@ interface CommonOptions {
 }
 
 function withCommonOptions(command: Command, defaultPort: number, dbName: string): Command {
-  return command
+  return withServiceAuthOptions(command)
     .option('--config <file>', 'JSON configuration file')
     .option('--host <host>', 'address to listen on')
     .addOption(
@@ -31,22 +31,11 @@ function withCommonOptions(command: Command, defaultPort: number, dbName: string
       `sqlite:///path.db or postgres://… (default: ${dbName}.db in the state dir)`,
     )
     .option('--public-url <url>', 'the URL clients reach this service at')
-    .option('--identity-url <url>', 'the identity service (default: from the credentials file)')
-    .option(
-      '--credentials <file>',
-      'service user credentials (default: service-credentials.json in the state dir)',
-    )
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
 }
 
 /** The flags every network service takes, as configuration. */
 function commonFlags(ctx: Context, o: CommonOptions, defaultPort: number, dbName: string) {
   const stateDir = ctx.stateDir()
-  const saved =
-    o.credentials || !o.config
-      ? readServiceCredentials(o.credentials ?? credentialsFile(stateDir))
-      : undefined
-  const auth = { ...saved, ...(o.identityUrl ? { identityUrl: o.identityUrl } : {}) }
   return {
     bind: {
       ...(o.config ? {} : { port: defaultPort }),
@@ -57,7 +46,7 @@ function commonFlags(ctx: Context, o: CommonOptions, defaultPort: number, dbName
     ...(o.databaseUrl || !o.config
       ? { database: { url: o.databaseUrl ?? sqliteUrl(stateDir, dbName) } }
       : {}),
-    ...(Object.keys(auth).length > 0 ? { auth } : {}),
+    ...serviceAuthFlags(stateDir, o),
     ...(o.logLevel ? { log: { level: o.logLevel } } : {}),
   }
 }
