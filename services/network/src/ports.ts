@@ -1,96 +1,25 @@
 import { caller, isAdmin, isService, uuid, type App, type AuthContext } from '@tricircle/core'
 import { Conflict } from '@tricircle/core'
 import type { FastifyRequest } from 'fastify'
-import { Type, type Static } from 'typebox'
+import { Type } from 'typebox'
 import { owningProject, requireAdmin, requireWrite } from './access.js'
 import { parseJson, timestamp } from './common.js'
 import type { NetworkDatabase, NetworkRow, PortRow } from './db.js'
 import type { NetworkDeps } from './deps.js'
-import { InvalidInput, NetworkNotFound, PortNotFound } from './errors.js'
-import { listResponse, type ListSpec } from './listing.js'
+import { InvalidInput, NetworkNotFound } from './errors.js'
+import { listResponse } from './listing.js'
 import { canSeeNetwork } from './networks.js'
 import { coversRegion, regionPods } from './placement.js'
 import { chooseFixedIps, chooseMac, storeFixedIps, type FixedIpRequest } from './port-addresses.js'
-import {
-  addRouting,
-  applyRegionBinding,
-  podOf,
-  queueShadowPorts,
-  type RegionProfile,
-} from './port-binding.js'
-import { renderPorts, securityGroupsOf } from './port-view.js'
+import { addRouting, applyRegionBinding, podOf, queueShadowPorts } from './port-binding.js'
+import { renderPorts } from './port-view.js'
+import { getVisiblePort, isRegionProfile, resolveGroups } from './port-rules.js'
+import { PortCreate, PortUpdate, portListSpec } from './port-schemas.js'
+import { updatePort } from './port-update.js'
 import { checkQuota } from './quotas.js'
 import { disassociateFloatingIps } from './floating-ips.js'
 import { retryOnConflict } from './segments.js'
-import { ensureDefaultSecurityGroup, getVisibleSecurityGroup } from './security-groups.js'
 import { createRoute, narrow } from './resource-routes.js'
-
-const FixedIp = Type.Object(
-  {
-    subnet_id: Type.Optional(Type.String()),
-    ip_address: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-)
-const AddressPair = Type.Object(
-  { ip_address: Type.String(), mac_address: Type.Optional(Type.String()) },
-  { additionalProperties: false },
-)
-const Mutable = {
-  name: Type.String({ maxLength: 255 }),
-  description: Type.String({ maxLength: 1024 }),
-  admin_state_up: Type.Boolean(),
-  mac_address: Type.String({ pattern: '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$' }),
-  fixed_ips: Type.Array(FixedIp),
-  device_id: Type.String({ maxLength: 255 }),
-  device_owner: Type.String({ maxLength: 255 }),
-  security_groups: Type.Array(Type.String()),
-  allowed_address_pairs: Type.Array(AddressPair),
-  extra_dhcp_opts: Type.Array(Type.Object({}, { additionalProperties: true })),
-  port_security_enabled: Type.Boolean(),
-  'binding:host_id': Type.String({ maxLength: 255 }),
-  'binding:profile': Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
-  'binding:vnic_type': Type.Union([Type.Literal('normal'), Type.Literal('direct')]),
-  dns_name: Type.String(),
-  qos_policy_id: Type.Null(),
-}
-const PortCreate = Type.Object(
-  {
-    ...Type.Partial(Type.Object(Mutable)).properties,
-    network_id: Type.String({ minLength: 1 }),
-    project_id: Type.Optional(Type.String({ minLength: 1 })),
-    tenant_id: Type.Optional(Type.String({ minLength: 1 })),
-  },
-  { additionalProperties: false },
-)
-type PortCreate = Static<typeof PortCreate>
-const PortUpdate = Type.Object(Type.Partial(Type.Object(Mutable)).properties, {
-  additionalProperties: false,
-})
-type PortUpdate = Static<typeof PortUpdate>
-
-export const portListSpec: ListSpec = {
-  attributes: {
-    id: 'string',
-    name: 'string',
-    description: 'string',
-    network_id: 'string',
-    tenant_id: 'string',
-    project_id: 'string',
-    mac_address: { type: 'string', convert: (v: string) => v.toLowerCase() },
-    admin_state_up: 'boolean',
-    status: 'string',
-    device_id: 'string',
-    device_owner: 'string',
-    'binding:host_id': 'string',
-    'binding:vif_type': 'string',
-    'binding:vnic_type': 'string',
-    security_groups: 'list',
-    port_security_enabled: 'boolean',
-    revision_number: 'integer',
-  },
-  fixedIps: true,
-}
 
 /** The owner of ports that stand for a region's gateway on a subnet spanning regions. */
 const RESERVED_GATEWAY = 'reserved_gateway_port'
@@ -100,41 +29,6 @@ const ROUTER_OWNERS = ['network:router_interface', 'network:router_gateway', 'ne
 export const callingRegion = (req: FastifyRequest): string | undefined => {
   const value = req.headers['x-tricircle-region']
   return typeof value === 'string' && value ? value : undefined
-}
-
-export async function getVisiblePort(db: NetworkDatabase, ctx: AuthContext, id: string) {
-  const row = await db.selectFrom('ports').selectAll().where('id', '=', id).executeTakeFirst()
-  if (!row || !(isAdmin(ctx) || row.project_id === ctx.projectId)) throw new PortNotFound(id)
-  return row
-}
-
-/** Security groups named on a port must exist and be the caller's (or the admin's choice). */
-async function resolveGroups(
-  trx: NetworkDatabase,
-  deps: NetworkDeps,
-  ctx: AuthContext,
-  projectId: string,
-  requested: readonly string[] | undefined,
-  portSecurity: boolean,
-  deviceOwner: string,
-): Promise<string[]> {
-  if (requested !== undefined) {
-    if (requested.length && !portSecurity) {
-      throw new PortSecurityAndIPRequiredForSecurityGroups()
-    }
-    for (const id of requested) await getVisibleSecurityGroup(trx, ctx, id)
-    return [...new Set(requested)]
-  }
-  if (!portSecurity || deviceOwner.startsWith('network:')) return []
-  return [await ensureDefaultSecurityGroup(trx, deps, projectId)]
-}
-
-class PortSecurityAndIPRequiredForSecurityGroups extends InvalidInput {
-  constructor() {
-    super(
-      'Port security must be enabled and port must have an IP address in order to use security groups',
-    )
-  }
 }
 
 /** Creates a port inside `trx`: the one path for API creates and internal ones (routers, FIPs). */
@@ -210,9 +104,6 @@ export async function insertPort(
   }
   return row
 }
-
-const isRegionProfile = (p: unknown): p is RegionProfile =>
-  typeof p === 'object' && p !== null && typeof (p as RegionProfile).region === 'string'
 
 async function requirePlacement(trx: NetworkDatabase, network: NetworkRow, region: string) {
   const hints = parseJson<string[]>(network.availability_zone_hints)
@@ -384,105 +275,7 @@ export async function deletePort(trx: NetworkDatabase, deps: NetworkDeps, port: 
   if (port.host_id) await queueShadowPorts(trx, deps, port.network_id, port.project_id)
 }
 
-async function updatePort(
-  trx: NetworkDatabase,
-  deps: NetworkDeps,
-  ctx: AuthContext,
-  id: string,
-  changes: PortUpdate,
-): Promise<PortRow> {
-  const current = await getVisiblePort(trx, ctx, id)
-  const bindingChange =
-    changes['binding:host_id'] !== undefined || changes['binding:profile'] !== undefined
-  if (bindingChange && !isAdmin(ctx) && !isService(ctx)) {
-    requireAdmin(ctx, 'update_port:binding:host_id')
-  }
-  if (
-    changes.mac_address !== undefined &&
-    changes.mac_address.toLowerCase() !== current.mac_address
-  ) {
-    if (current.host_id) throw new PortBound(current.id, current.host_id)
-    await chooseMac(trx, current.network_id, changes.mac_address)
-  }
-  if (changes.fixed_ips !== undefined) {
-    await trx.deleteFrom('ip_allocations').where('port_id', '=', current.id).execute()
-    const ips = await chooseFixedIps(trx, current.network_id, changes.fixed_ips, {
-      deviceOwner: current.device_owner,
-      mac: changes.mac_address?.toLowerCase() ?? current.mac_address,
-    })
-    await storeFixedIps(trx, current.id, current.network_id, ips)
-  }
-  const portSecurity = changes.port_security_enabled ?? Boolean(current.port_security_enabled)
-  let groups = (await securityGroupsOf(trx, [current.id])).get(current.id) ?? []
-  if (changes.security_groups !== undefined) {
-    groups = await resolveGroups(
-      trx,
-      deps,
-      ctx,
-      current.project_id,
-      changes.security_groups,
-      portSecurity,
-      current.device_owner,
-    )
-    await trx.deleteFrom('port_security_groups').where('port_id', '=', current.id).execute()
-    if (groups.length) {
-      await trx
-        .insertInto('port_security_groups')
-        .values(groups.map((security_group_id) => ({ port_id: current.id, security_group_id })))
-        .execute()
-    }
-  } else if (!portSecurity && groups.length) {
-    throw new PortSecurityAndIPRequiredForSecurityGroups()
-  }
-  const host = changes['binding:host_id'] ?? current.host_id
-  const profile =
-    changes['binding:profile'] === undefined
-      ? parseJson<object>(current.profile)
-      : (changes['binding:profile'] ?? {})
-  const reported = isRegionProfile(profile) ? profile : undefined
-  const next: PortRow = {
-    ...current,
-    name: changes.name ?? current.name,
-    description: changes.description ?? current.description,
-    admin_state_up: changes.admin_state_up ?? Boolean(current.admin_state_up),
-    mac_address: changes.mac_address?.toLowerCase() ?? current.mac_address,
-    device_id: changes.device_id ?? current.device_id,
-    device_owner: changes.device_owner ?? current.device_owner,
-    host_id: host,
-    vif_type: host ? 'bridge' : 'unbound',
-    vif_details: JSON.stringify(host ? { port_filter: true } : {}),
-    vnic_type: changes['binding:vnic_type'] ?? current.vnic_type,
-    profile: JSON.stringify(profile),
-    status: !host ? 'DOWN' : (reported?.status ?? current.status),
-    port_security_enabled: portSecurity,
-    allowed_address_pairs:
-      changes.allowed_address_pairs === undefined
-        ? current.allowed_address_pairs
-        : JSON.stringify(changes.allowed_address_pairs),
-    extra_dhcp_opts:
-      changes.extra_dhcp_opts === undefined
-        ? current.extra_dhcp_opts
-        : JSON.stringify(changes.extra_dhcp_opts),
-    revision_number: Number(current.revision_number) + 1,
-    updated_at: timestamp(deps.clock.now()),
-  }
-  await trx.updateTable('ports').set(next).where('id', '=', current.id).execute()
-  if (reported && bindingChange) {
-    await applyRegionBinding(trx, deps, next, { ...reported, host }, groups)
-  } else if (changes.security_groups !== undefined && host) {
-    await deps.jobs.enqueue(trx, {
-      type: 'seg_rule_setup',
-      projectId: current.project_id,
-      resource: { project_id: current.project_id },
-    })
-  }
-  return next
-}
-
-class PortBound extends Conflict {
-  constructor(id: string, host: string) {
-    super(`Unable to complete operation on port ${id}, port is already bound to host ${host}.`)
-  }
-}
-
 export type { FixedIpRequest }
+
+export { getVisiblePort } from './port-rules.js'
+export { portListSpec } from './port-schemas.js'
