@@ -189,7 +189,14 @@ async function bindingFigures() {
 }
 
 const ports = []
-for (const d of testDialects()) ports.push(await portFigures(d.name, (await d.url()).url))
+for (const d of testDialects()) {
+  const database = await d.url()
+  try {
+    ports.push(await portFigures(d.name, database.url))
+  } finally {
+    await database.drop()
+  }
+}
 const binding = await bindingFigures()
 
 const rows = ports.map(
