@@ -2,12 +2,12 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  Unauthorized,
+  staticCaller,
+  staticVerifier,
   manualClock,
   silentLogger,
   type App,
   type AuthContext,
-  type TokenVerifier,
 } from '@tricircle/core'
 import { migrate, openDatabase } from '@tricircle/store'
 import { createApp } from './app.js'
@@ -20,36 +20,17 @@ import { migrations } from './migrations/index.js'
 /** Projects of the static test callers. */
 export const PROJECT = { admin: 'p-admin', alpha: 'p-alpha', beta: 'p-beta', gamma: 'p-gamma' }
 
-const context = (user: string, projectId: string, roles: string[]): AuthContext => ({
-  userId: user,
-  projectId,
-  roles,
-  roleIds: roles,
-  methods: ['password'],
-  auditId: `audit-${user}`,
-  issuedAt: 0,
-  expiresAt: Number.MAX_SAFE_INTEGER,
-})
-
 /**
  * Static tokens: `admin`; `alice` (member of alpha), `bob` (member of beta), `carol` (member of
  * gamma), `rita` (reader of alpha).
  */
 export const TOKENS: Record<string, AuthContext> = {
-  admin: context('u-admin', PROJECT.admin, ['admin', 'member', 'reader']),
-  alice: context('u-alice', PROJECT.alpha, ['member', 'reader']),
-  bob: context('u-bob', PROJECT.beta, ['member', 'reader']),
-  carol: context('u-carol', PROJECT.gamma, ['member', 'reader']),
-  rita: context('u-rita', PROJECT.alpha, ['reader']),
+  admin: staticCaller('u-admin', PROJECT.admin, ['admin', 'member', 'reader']),
+  alice: staticCaller('u-alice', PROJECT.alpha, ['member', 'reader']),
+  bob: staticCaller('u-bob', PROJECT.beta, ['member', 'reader']),
+  carol: staticCaller('u-carol', PROJECT.gamma, ['member', 'reader']),
+  rita: staticCaller('u-rita', PROJECT.alpha, ['reader']),
 }
-
-export const staticVerifier = (tokens: Record<string, AuthContext>): TokenVerifier => ({
-  verify: async (token) => {
-    const ctx = tokens[token]
-    if (!ctx) throw new Unauthorized('The request you have made requires authentication.')
-    return ctx
-  },
-})
 
 export interface TestImageService {
   app: App
@@ -126,3 +107,5 @@ export function upload(app: App, token: string, id: string, data: Buffer | strin
     payload: data,
   })
 }
+
+export { staticVerifier } from '@tricircle/core'

@@ -1,10 +1,10 @@
 import {
-  Unauthorized,
+  staticCaller,
+  staticVerifier,
   manualClock,
   silentLogger,
   type App,
   type AuthContext,
-  type TokenVerifier,
 } from '@tricircle/core'
 import { migrate, openDatabase, type Kysely, type TestDialect } from '@tricircle/store'
 import { createApp } from './app.js'
@@ -17,37 +17,18 @@ import { migrations } from './migrations/index.js'
 /** Projects of the static test callers. */
 export const PROJECT = { admin: 'p-admin', alpha: 'p-alpha', beta: 'p-beta' }
 
-const context = (user: string, projectId: string, roles: string[]): AuthContext => ({
-  userId: user,
-  projectId,
-  roles,
-  roleIds: roles,
-  methods: ['password'],
-  auditId: `audit-${user}`,
-  issuedAt: 0,
-  expiresAt: Number.MAX_SAFE_INTEGER,
-})
-
 /**
  * Static tokens: `admin`; `alice` and `amy` (members of alpha), `bob` (member of beta), `rita`
  * (reader of alpha), `svc` (the service user, admin + service).
  */
 export const TOKENS: Record<string, AuthContext> = {
-  admin: context('u-admin', PROJECT.admin, ['admin', 'member', 'reader']),
-  alice: context('u-alice', PROJECT.alpha, ['member', 'reader']),
-  amy: context('u-amy', PROJECT.alpha, ['member', 'reader']),
-  bob: context('u-bob', PROJECT.beta, ['member', 'reader']),
-  rita: context('u-rita', PROJECT.alpha, ['reader']),
-  svc: context('u-svc', 'p-service', ['admin', 'service', 'member', 'reader']),
+  admin: staticCaller('u-admin', PROJECT.admin, ['admin', 'member', 'reader']),
+  alice: staticCaller('u-alice', PROJECT.alpha, ['member', 'reader']),
+  amy: staticCaller('u-amy', PROJECT.alpha, ['member', 'reader']),
+  bob: staticCaller('u-bob', PROJECT.beta, ['member', 'reader']),
+  rita: staticCaller('u-rita', PROJECT.alpha, ['reader']),
+  svc: staticCaller('u-svc', 'p-service', ['admin', 'service', 'member', 'reader']),
 }
-
-export const staticVerifier = (tokens: Record<string, AuthContext>): TokenVerifier => ({
-  verify: async (token) => {
-    const ctx = tokens[token]
-    if (!ctx) throw new Unauthorized('The request you have made requires authentication.')
-    return ctx
-  },
-})
 
 export const REGIONS = ['RegionOne', 'RegionTwo'] as const
 
@@ -166,3 +147,5 @@ export async function startTestNetworkOn(
   })
   return net
 }
+
+export { staticVerifier } from '@tricircle/core'

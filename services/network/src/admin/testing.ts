@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import {
-  Unauthorized,
+  staticCaller,
+  staticVerifier,
   manualClock,
   silentLogger,
   type App,
   type AuthContext,
-  type TokenVerifier,
 } from '@tricircle/core'
 import { migrate, openDatabase, openTestDatabase, type TestDialect } from '@tricircle/store'
 import { createJobQueue } from '../jobs/queue.js'
@@ -13,30 +13,11 @@ import { tricircleTables } from '../migrations/0002-tricircle.js'
 import { createAdminApp, type AdminDeps } from './app.js'
 import type { TricircleTables } from './db.js'
 
-const context = (user: string, projectId: string, roles: string[]): AuthContext => ({
-  userId: user,
-  projectId,
-  roles,
-  roleIds: roles,
-  methods: ['password'],
-  auditId: `audit-${user}`,
-  issuedAt: 0,
-  expiresAt: Number.MAX_SAFE_INTEGER,
-})
-
 /** Static tokens: `admin` (project p-admin) and `alice`, a member of p-alpha. */
 export const TOKENS: Record<string, AuthContext> = {
-  admin: context('u-admin', 'p-admin', ['admin', 'member', 'reader']),
-  alice: context('u-alice', 'p-alpha', ['member', 'reader']),
+  admin: staticCaller('u-admin', 'p-admin', ['admin', 'member', 'reader']),
+  alice: staticCaller('u-alice', 'p-alpha', ['member', 'reader']),
 }
-
-export const staticVerifier = (tokens: Record<string, AuthContext>): TokenVerifier => ({
-  verify: async (token) => {
-    const ctx = tokens[token]
-    if (!ctx) throw new Unauthorized('The request you have made requires authentication.')
-    return ctx
-  },
-})
 
 export interface TestAdmin {
   app: App
@@ -106,3 +87,5 @@ export function fault(body: string): [string, number] {
   assert.equal(typeof inner.message, 'string', body)
   return [type, inner.code]
 }
+
+export { staticVerifier } from '@tricircle/core'
