@@ -19,6 +19,7 @@ interface HostAgentOptions {
   netns?: string
   networkUrl?: string
   pollMs?: number
+  physicalInterface?: string[]
   identityUrl?: string
   credentials?: string
   logLevel?: string
@@ -40,12 +41,25 @@ function labHostFlags(stateDir: string, name: string) {
     tunnelIp: host.tunnelIp,
     tunnelDevice: host.tunnelDevice,
     netns: host.netns,
+    // Every lab host has a leg on its region's external segment.
+    ...(host.externalDevice ? { physicalInterfaces: { extern: host.externalDevice } } : {}),
   }
 }
 
+/** `--physical-interface extern=eth1` (repeatable) → a mapping. */
+function physicalInterfaces(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const value of values) {
+    const match = /^([^=]+)=(.+)$/.exec(value)
+    if (!match) throw new Error(`--physical-interface ${value}: use PHYSNET=DEVICE`)
+    out[match[1]!] = match[2]!
+  }
+  return out
+}
+
 /**
- * `tricircle serve host-agent`: a compute host's agent (its L2 part so far: bridges, VXLAN
- * devices and forwarding entries for the networks with ports bound to the host). On a real host
+ * `tricircle serve host-agent`: a compute host's agent (bridges, VXLAN devices and forwarding
+ * entries, routers, security groups and floating IPs for what its region holds). On a real host
  * it runs in the root namespace; `--lab-host` runs it for a host of `tricircle lab`, in that
  * host's namespace. Flags override `TRICIRCLE_HOST_AGENT_*`, which override `--config`.
  */
@@ -53,7 +67,7 @@ export function serveHostAgentCommand(ctx: Context): Command {
   return withServiceAuthOptions(
     new Command('host-agent')
       .description(
-        "a compute host's agent: keeps the host's bridges, VXLAN devices and forwarding entries equal to its region's ports (root)",
+        "a compute host's agent: keeps the host's bridges, VXLAN devices, forwarding entries, routers and security groups equal to what its region holds (root)",
       )
       .option('--config <file>', 'JSON configuration file')
       .option(
@@ -66,10 +80,15 @@ export function serveHostAgentCommand(ctx: Context): Command {
       .option('--tunnel-device <dev>', 'the device holding the tunnel address')
       .option('--netns <name>', 'the network namespace standing for the host (default: our own)')
       .option('--network-url <url>', "the region's network service (default http://127.0.0.1:9697)")
+      .option(
+        '--physical-interface <physnet=dev>',
+        "the host's interface on a flat physical network (repeatable)",
+        (value: string, previous: string[] = []) => [...previous, value],
+      )
       .addOption(
         new Option(
           '--poll-ms <ms>',
-          'how often the whole state is converged (default 2000)',
+          'how often the whole state is converged anyway (default 30000; changes are watched)',
         ).argParser(Number),
       ),
   ).action((o: HostAgentOptions) => {
@@ -86,6 +105,9 @@ export function serveHostAgentCommand(ctx: Context): Command {
         ...(o.netns ? { netns: o.netns } : {}),
         ...(o.networkUrl ? { networkUrl: o.networkUrl } : {}),
         ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+        ...(o.physicalInterface?.length
+          ? { physicalInterfaces: physicalInterfaces(o.physicalInterface) }
+          : {}),
         ...serviceAuthFlags(stateDir, o),
         ...(o.logLevel ? { log: { level: o.logLevel } } : {}),
       },

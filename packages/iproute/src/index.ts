@@ -1,1 +1,2 @@
 export * from './exec.js'
+export * from './monitor.js'

@@ -131,6 +131,7 @@ describe('a lab on the real kernel', { skip, timeout: 180_000 }, () => {
     assert.match(await inEngine('/run/containerd'), /^s?\n?$/)
     // /sys is this namespace's (its devices), with the cgroup hierarchies put back on top.
     assert.deepEqual((await inEngine('/sys/class/net')).split('\n').filter(Boolean).sort(), [
+      'ext0',
       'lo',
       'ul0',
     ])

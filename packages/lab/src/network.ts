@@ -7,7 +7,7 @@
  */
 import { readdirSync } from 'node:fs'
 import { ipBatch, ipJson, isMissing, type IpCommand } from './exec.js'
-import { underlayPort, type LabPlan } from './plan.js'
+import { externalPort, underlayPort, type LabPlan } from './plan.js'
 
 interface JsonLink {
   readonly ifname: string
@@ -58,6 +58,13 @@ export async function setUpNetwork(plan: LabPlan): Promise<void> {
     commands.push(['link', 'add', underlay.bridge, 'mtu', String(underlay.mtu), 'type', 'bridge'])
   }
   commands.push(['link', 'set', underlay.bridge, 'up'])
+  for (const external of plan.externals ?? []) {
+    if (!underlayLinks.has(external.bridge)) {
+      commands.push(['link', 'add', external.bridge, 'mtu', '1500', 'type', 'bridge'])
+      commands.push(['link', 'set', 'dev', external.bridge, 'addrgenmode', 'none'])
+    }
+    commands.push(['link', 'set', external.bridge, 'up'])
+  }
   plan.hosts.forEach((host, i) => {
     const port = underlayPort(i)
     if (!hostLinks[i]?.has(host.tunnelDevice)) {
@@ -81,6 +88,18 @@ export async function setUpNetwork(plan: LabPlan): Promise<void> {
       ])
     }
     commands.push(['link', 'set', port, 'master', underlay.bridge, 'up'])
+    const external = plan.externals?.find((e) => e.region === host.region)
+    if (external && host.externalDevice) {
+      const leg = externalPort(i)
+      if (!hostLinks[i]?.has(host.externalDevice)) {
+        if (underlayLinks.has(leg)) commands.push(['link', 'del', leg])
+        commands.push([
+          ...['link', 'add', leg, 'mtu', '1500', 'type', 'veth'],
+          ...['peer', 'name', host.externalDevice, 'mtu', '1500', 'netns', host.netns],
+        ])
+      }
+      commands.push(['link', 'set', leg, 'master', external.bridge, 'up'])
+    }
   })
   await ipBatch(commands, { netns: underlay.netns })
 
@@ -91,6 +110,7 @@ export async function setUpNetwork(plan: LabPlan): Promise<void> {
           ['link', 'set', 'lo', 'up'],
           ['addr', 'replace', host.tunnelCidr, 'dev', host.tunnelDevice],
           ['link', 'set', host.tunnelDevice, 'up'],
+          ...(host.externalDevice ? [['link', 'set', host.externalDevice, 'up']] : []),
         ],
         { netns: host.netns },
       ),
@@ -105,9 +125,12 @@ export async function setUpNetwork(plan: LabPlan): Promise<void> {
  */
 export async function tearDownNetwork(plan: LabPlan): Promise<void> {
   const existing = new Set(listNetns())
-  const names = [...plan.hosts.map((h) => h.netns), plan.underlay.netns].filter((n) =>
-    existing.has(n),
-  )
+  // Agents and tests make namespaces of their own under the lab's prefix (a host's routers, an
+  // "outside" namespace): they are the lab's too.
+  const prefixed = [...existing].filter((n) => n.startsWith(`${plan.name}-`))
+  const names = [
+    ...new Set([...prefixed, ...plan.hosts.map((h) => h.netns), plan.underlay.netns]),
+  ].filter((n) => existing.has(n))
   if (names.length === 0) return
   try {
     await ipBatch(
@@ -119,4 +142,38 @@ export async function tearDownNetwork(plan: LabPlan): Promise<void> {
     const left = new Set(listNetns())
     if (names.some((n) => left.has(n)) || !isMissing(error)) throw error
   }
+}
+
+/**
+ * A namespace standing for the world outside a region: `<lab>-outside-<n>` with `eth0` on the
+ * region's external segment holding `cidr` (e.g. `203.0.113.100/24`). Idempotent; it goes with
+ * the lab.
+ */
+export async function addOutside(plan: LabPlan, region: string, cidr: string): Promise<string> {
+  const index = plan.externals.findIndex((e) => e.region === region)
+  if (index < 0) throw new Error(`the lab has no region ${region}`)
+  const netns = `${plan.name}-outside-${index + 1}`
+  const [links] = await ensureNetns([netns])
+  const leg = `out-${index + 1}`
+  if (!links?.has('eth0')) {
+    await ipBatch(
+      [
+        ['link', 'del', leg],
+        [...['link', 'add', leg, 'type', 'veth'], ...['peer', 'name', 'eth0', 'netns', netns]],
+      ],
+      { netns: plan.underlay.netns, force: true },
+    ).catch(() => {})
+  }
+  await ipBatch([['link', 'set', leg, 'master', plan.externals[index]!.bridge, 'up']], {
+    netns: plan.underlay.netns,
+  })
+  await ipBatch(
+    [
+      ['link', 'set', 'lo', 'up'],
+      ['addr', 'replace', cidr, 'dev', 'eth0'],
+      ['link', 'set', 'eth0', 'up'],
+    ],
+    { netns },
+  )
+  return netns
 }

@@ -42,6 +42,11 @@ export interface LabHost {
   /** `unix:///…/docker.sock`, for DOCKER_HOST or dockerode. */
   readonly dockerHost: string
   readonly dockerSocket: string
+  /**
+   * The device joining the host to its region's external segment (a flat provider network's
+   * physical interface, `physical_interface_mappings` in Neutron's terms).
+   */
+  readonly externalDevice: string
   /** What the engine sees as /run/docker/plugins: put libnetwork plugin sockets here. */
   readonly pluginDir: string
   /** What the engine sees as /etc/docker/plugins: put plugin `.spec` files here. */
@@ -75,10 +80,16 @@ export interface LabPlan {
     readonly mtu: number
   }
   readonly hosts: readonly LabHost[]
+  /**
+   * Per region, the bridge (in the underlay namespace) that is its external segment: every host
+   * of the region has a leg on it, and a test's "outside" namespace can join it.
+   */
+  readonly externals: readonly { readonly region: string; readonly bridge: string }[]
 }
 
 export const DEFAULT_UNDERLAY_CIDR = '192.168.100.0/24'
 export const TUNNEL_DEVICE = 'ul0'
+export const EXTERNAL_DEVICE = 'ext0'
 const UNDERLAY_BRIDGE = 'br0'
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
 /** Unix socket paths must fit sockaddr_un (108 bytes with the NUL). */
@@ -154,6 +165,7 @@ export function planLab(options: LabOptions): LabPlan {
         tunnelDevice: TUNNEL_DEVICE,
         tunnelIp,
         tunnelCidr: `${tunnelIp}/${cidr.prefixLength}`,
+        externalDevice: EXTERNAL_DEVICE,
         mtu,
         dockerHost: `unix://${dockerSocket}`,
         dockerSocket,
@@ -185,7 +197,21 @@ export function planLab(options: LabOptions): LabPlan {
       mtu,
     },
     hosts,
+    externals: options.regions.map((region, i) => ({
+      region: region.name,
+      bridge: externalBridge(i),
+    })),
   }
+}
+
+/** The external segment bridge of the `index`-th region (0-based): `ex-1`, `ex-2`, … */
+export function externalBridge(index: number): string {
+  return `ex-${index + 1}`
+}
+
+/** The external-segment veth of the `index`-th host (0-based), on the underlay side. */
+export function externalPort(index: number): string {
+  return `exh-${index + 1}`
 }
 
 /** The underlay-side veth of the `index`-th host (0-based): `ul-1`, `ul-2`, … */

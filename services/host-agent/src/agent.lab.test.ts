@@ -19,6 +19,7 @@ import { labTestSkip } from '@tricircle/lab/testing'
 import { startHostAgent, type HostAgent } from './agent.js'
 import { bridgeName, vxlanName } from './desired.js'
 import { SERVICE_TOKEN, startTestCloud, type TestCloud } from './testing.js'
+import { until } from './testing/data-plane-lab.js'
 
 const skip = labTestSkip()
 
@@ -26,17 +27,6 @@ interface Port {
   id: string
   mac_address: string
   fixed_ips: { ip_address: string }[]
-}
-
-/** Polls `check` until it returns true (or a value), failing after `ms`. */
-async function until<T>(check: () => Promise<T | false>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await check().catch(() => false as const)
-    if (value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 const TCP_SERVER = `
@@ -124,7 +114,7 @@ describe('host agents on the real kernel: L2 across two regions', { skip, timeou
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     const exited = new Promise<string>((resolve, reject) =>
-      child.on('exit', (code) =>
+      child.on('close', (code) =>
         code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`)),
       ),
     )

@@ -1,3 +1,4 @@
+import { until } from '@tricircle/core/testing'
 import assert from 'node:assert/strict'
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -31,14 +32,6 @@ async function startSwitchableProxy(target: string) {
       if (value) server.closeAllConnections()
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
-}
-
-async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
 

@@ -12,7 +12,8 @@
  * succeeds, so the backoff is not cut short).
  */
 import { runController, type Logger } from '@tricircle/core'
-import { L2Index, type Problem } from './desired.js'
+import { monitor } from '@tricircle/iproute'
+import { L2Index, l2NetworkOf, l2PortOf, type L2Port, type Problem } from './desired.js'
 import {
   iprouteKernel,
   isEmptyPlan,
@@ -22,6 +23,10 @@ import {
   type L2Plan,
 } from './kernel.js'
 import { RegionNetworkClient, type NetworkServiceOptions } from './region-client.js'
+import { syncFirewall, type FirewallReport } from './firewall/sync.js'
+import { watchRegion } from './region-watch.js'
+import { computeDesiredL3, type DesiredL3 } from './routers/desired.js'
+import { applyRouterPlan, planRouters, readRouters } from './routers/kernel.js'
 
 export interface HostAgentOptions {
   /** The region the host is in (for logs; the network service is the region's). */
@@ -41,10 +46,22 @@ export interface HostAgentOptions {
   readonly heartbeatMs?: number
   /** Tenant MTU; default 1450. */
   readonly mtu?: number
+  /** Physical network → the host's interface on it (flat external networks). */
+  readonly physicalInterfaces?: ReadonlyMap<string, string>
+  /**
+   * Prefix of the router namespaces this host makes; default '' on a real host, and the host's
+   * namespace name + '-' on a lab host (namespace names are machine-wide).
+   */
+  readonly namespacePrefix?: string
+  /** Long-poll the region for changes (a sync follows each); default true. */
+  readonly watch?: boolean
   /** Retry delays after failures; default 1 s doubling to 30 s. */
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number }
   readonly log: Logger
-  /** The kernel; default iproute2 in `netns`. */
+  /**
+   * The kernel; default iproute2 in `netns`. Routers and kernel link events are realized only
+   * on the real kernel, so a test double covers L2 alone.
+   */
   readonly kernel?: L2Kernel
 }
 
@@ -57,6 +74,12 @@ export interface SyncReport {
   readonly networks: number
   /** Ports bound to the host. */
   readonly localPorts: number
+  /** Routers realized on the host. */
+  readonly routers: number
+  /** Router commands run. */
+  readonly routerChanges: number
+  /** Whether the security-group tables were rewritten. */
+  readonly firewallChanged: boolean
   readonly counts: L2Plan['counts']
   /** Commands run (0: the host was already right). */
   readonly commands: number
@@ -85,11 +108,18 @@ const HOST_KEY = 'host'
 /** Starts the agent's loops; they run until `stop()`. */
 export function startHostAgent(options: HostAgentOptions): HostAgent {
   const log = options.log.child({ agent: 'host', region: options.region, host: options.host })
+  const realKernel = options.kernel === undefined
   const kernel = options.kernel ?? iprouteKernel(options.netns)
   const region = new RegionNetworkClient(options.network)
   const identity = {
     host: options.host,
     tunnelIp: options.tunnelIp,
+    ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
+    ...(options.physicalInterfaces ? { physicalInterfaces: options.physicalInterfaces } : {}),
+  }
+  const l3Identity = {
+    host: options.host,
+    namespacePrefix: options.namespacePrefix ?? (options.netns ? `${options.netns}-` : ''),
     ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
   }
   const tunnel = { tunnelIp: options.tunnelIp, tunnelDevice: options.tunnelDevice }
@@ -108,15 +138,56 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
     const startedAt = Date.now()
     const began = performance.now()
     let desired
+    let l3: DesiredL3 | undefined
+    let securityGroups: readonly unknown[] = []
+    let allPorts: readonly unknown[] = []
+    const claimProblems: Problem[] = []
     try {
-      // Ports and hosts together; then the segments of this host's networks only.
-      const [ports, hosts] = await Promise.all([region.ports(signal), region.hosts(signal)])
-      const index = L2Index.from({ ports, hosts, networks: [] })
-      const ids = index.networksOf(options.host).sort()
-      for (const network of ids.length ? await region.networks(ids, signal) : []) {
-        index.setNetwork(network.id, network)
-      }
+      // One read of what the region holds: its copies and its hosts.
+      const [portCopies, networks, subnets, routers, groups, agents] = await Promise.all([
+        region.copies('port', signal),
+        region.copies('network', signal),
+        realKernel ? region.copies('subnet', signal) : [],
+        realKernel ? region.copies('router', signal) : [],
+        realKernel ? region.copies('security_group', signal) : [],
+        region.agents(signal),
+      ])
+      securityGroups = groups
+      allPorts = portCopies
+      const ports = portCopies.map(l2PortOf).filter((p): p is L2Port => p !== undefined)
+      const hosts = new Map([...agents].map(([name, a]) => [name, a.tunnelIp]))
+      const index = L2Index.from({
+        ports,
+        hosts,
+        networks: networks.map(l2NetworkOf).filter((n) => n !== undefined),
+      })
       desired = index.desiredFor(identity)
+      if (realKernel) {
+        l3 = computeDesiredL3(
+          {
+            region: options.region,
+            hosts: new Map([...agents].map(([name, a]) => [name, a.alive])),
+            ports: portCopies,
+            networks,
+            subnets,
+            routers,
+          },
+          l3Identity,
+        )
+        // The router's ports must be bound here before L2 gives their networks a bridge.
+        for (const claim of l3.claims) {
+          try {
+            await region.bindPort(claim.portId, options.host, signal)
+            log.info(claim, "bound a router's port to this host")
+          } catch (error) {
+            // The rest of the host's state does not wait for one router.
+            claimProblems.push({
+              kind: 'router',
+              message: `could not bind port ${claim.portId} of router ${claim.routerId} here: ${String(error)}`,
+            })
+          }
+        }
+      }
     } catch (error) {
       // Nothing is changed: the host keeps forwarding with what is programmed.
       failing = true
@@ -124,6 +195,23 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
     }
     failing = false
     if (signal.aborted) return
+    // Routers first: their legs' taps then exist for L2 to plug.
+    let routerChanges = 0
+    if (l3) {
+      const plan = planRouters(l3.routers, await readRouters(l3Identity.namespacePrefix))
+      routerChanges = plan.changes
+      if (plan.changes > 0) await applyRouterPlan(plan, options.netns)
+    }
+    // Security groups before L2 plugs a new tap, so no container is reachable unfiltered.
+    let firewall: FirewallReport | undefined
+    if (realKernel) {
+      firewall = await syncFirewall({
+        netns: options.netns,
+        host: options.host,
+        ports: allPorts,
+        groups: securityGroups,
+      })
+    }
     const actual = await kernel.read()
     const plan = planL2(desired, actual, tunnel)
     if (!isEmptyPlan(plan)) await kernel.apply(plan)
@@ -132,16 +220,27 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
       durationMs: Math.round((performance.now() - began) * 10) / 10,
       networks: desired.networks.length,
       localPorts: desired.networks.reduce((n, net) => n + net.localPorts.length, 0),
+      routers: l3?.routers.length ?? 0,
+      routerChanges,
+      firewallChanged: firewall?.changed ?? false,
       counts: plan.counts,
-      commands: plan.links.length + plan.fdb.length,
-      problems: desired.problems,
+      commands: plan.links.length + plan.fdb.length + routerChanges + (firewall?.changed ? 1 : 0),
+      problems: [
+        ...desired.problems,
+        ...(l3?.problems ?? []).map((message) => ({ kind: 'router' as const, message })),
+        ...claimProblems,
+        ...(firewall?.problems ?? []).map((p) => ({
+          kind: 'firewall' as const,
+          message: p.message,
+        })),
+      ],
       conflicts: plan.conflicts,
       kept: plan.kept,
     }
     lastSync = report
     const summary = { ...report, problems: undefined, conflicts: undefined, kept: undefined }
-    if (report.commands > 0) log.info(summary, 'host L2 state converged')
-    else log.debug(summary, 'host L2 state is as desired')
+    if (report.commands > 0) log.info(summary, 'host network state converged')
+    else log.debug(summary, 'host network state is as desired')
     reportTrouble(report)
     const ready = waiters.filter((w) => seq > w.after)
     waiters = waiters.filter((w) => seq <= w.after)
@@ -168,6 +267,32 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
     { log, resyncMs: options.pollMs, backoff },
     abort.signal,
   )
+
+  const watching: Promise<void>[] = []
+  if (options.watch !== false) {
+    watching.push(
+      watchRegion({
+        url: options.network.url,
+        token: options.network.token,
+        signal: abort.signal,
+        log,
+        backoff,
+        onChange: () => l2.enqueue(L2_KEY),
+      }),
+    )
+  }
+  if (realKernel) {
+    // A plugin's new tap is plugged at once rather than at the next poll.
+    monitor({
+      netns: options.netns,
+      signal: abort.signal,
+      onLine: (line) => {
+        if (/\btap[0-9a-f]/.test(line)) l2.enqueue(L2_KEY)
+      },
+      onExit: (reason) =>
+        log.warn({ reason }, 'link monitor stopped; taps are plugged at the next poll'),
+    })
+  }
 
   const registration = runController(
     {
@@ -204,7 +329,7 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
     },
     async stop() {
       abort.abort()
-      await Promise.all([l2.done, registration.done])
+      await Promise.all([l2.done, registration.done, ...watching])
     },
   }
 }

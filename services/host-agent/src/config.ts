@@ -29,12 +29,21 @@ export const HostAgentConfig = Type.Object(
     netns: Type.Optional(Type.String({ minLength: 1 })),
     /** The region's network service. */
     networkUrl: Type.String({ minLength: 1, default: 'http://127.0.0.1:9697' }),
-    /** How often the whole L2 state is read and converged. */
-    pollMs: Type.Integer({ minimum: 100, default: 2000 }),
+    /** How often the whole state is read and converged anyway (changes are watched). */
+    pollMs: Type.Integer({ minimum: 100, default: 30_000 }),
     /** How often the host registers again (the region marks it dead after 75 s). */
     heartbeatMs: Type.Integer({ minimum: 1000, default: 30_000 }),
     /** One request to the network service may take this long. */
     requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+    /**
+     * Physical network → the host's interface on it (flat external networks), as Neutron's
+     * `physical_interface_mappings`: `{"extern": "eth1"}`.
+     */
+    physicalInterfaces: Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), {
+      default: {},
+    }),
+    /** Prefix of router namespace names; default none, or the lab host's namespace + '-'. */
+    namespacePrefix: Type.Optional(Type.String()),
     /** MTU of tenant interfaces: the underlay's minus 50. */
     mtu: Type.Integer({ minimum: 576, maximum: 9000, default: 1450 }),
     auth: HostAgentAuthConfig,

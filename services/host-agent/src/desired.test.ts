@@ -240,7 +240,7 @@ describe('desired L2 state of a host', () => {
     const desired = computeDesiredL2(
       view(ports, [
         vxlan(NET_A, 1001),
-        { id: NET_B, type: 'flat', segmentationId: null },
+        { id: NET_B, type: 'vlan', segmentationId: 100 },
         { id: NET_C, type: 'vxlan', segmentationId: null },
         vxlan('eeeeeeee-5555', 1001),
       ]),
@@ -259,6 +259,26 @@ describe('desired L2 state of a host', () => {
         ['unknown-network', 'dddddddd-4444'],
         ['duplicate-vni', 'eeeeeeee-5555'],
       ],
+    )
+  })
+
+  test("a flat network bridges the host's interface on its physical network", () => {
+    const flat = { id: NET_B, type: 'flat', segmentationId: null, physicalNetwork: 'extnet' }
+    const ports = [port('1', NET_B, 'host-a'), port('2', NET_B, 'host-b')]
+    const mapped = computeDesiredL2(view(ports, [flat]), {
+      ...HOST_A,
+      physicalInterfaces: new Map([['extnet', 'ext0']]),
+    })
+    const net = only(mapped.networks)
+    assert.equal(net.physical, 'ext0')
+    assert.equal(net.vxlan, '')
+    assert.equal(net.mtu, 1500)
+    assert.deepEqual([net.unicast, net.flood, net.localPorts], [[], [], ['1']])
+    const unmapped = computeDesiredL2(view(ports, [flat]), HOST_A)
+    assert.deepEqual(unmapped.networks, [])
+    assert.deepEqual(
+      unmapped.problems.map((p) => p.kind),
+      ['unmapped-physical-network'],
     )
   })
 

@@ -34,6 +34,12 @@ export const SHADOW_OWNER = 'compute:shadow'
 
 /** The bridge of a network on a host: `brq` + 11 characters of its id (Neutron's name). */
 export const bridgeName = (networkId: string): string => `brq${networkId.slice(0, 11)}`
+/**
+ * The host end of a port's interface: `tap` + 11 characters of the port id (Neutron's name). The
+ * network plugin makes it (a container's veth, a router's leg); the agent plugs it into the
+ * network's bridge.
+ */
+export const tapName = (portId: string): string => `tap${portId.slice(0, 11)}`
 /** The VXLAN device of a segment on a host. */
 export const vxlanName = (vni: number): string => `vxlan-${vni}`
 
@@ -54,10 +60,14 @@ export interface L2Port {
 /** What L2 needs of a network: its segment. */
 export interface L2Network {
   readonly id: string
-  /** `provider:network_type`; only `vxlan` is realized so far. */
+  /** `provider:network_type`: `vxlan` (tenant networks) or `flat` (external segments). */
   readonly type: string
   /** `provider:segmentation_id`: the VNI. */
   readonly segmentationId: number | null
+  /** `provider:physical_network` of a flat network. */
+  readonly physicalNetwork?: string
+  /** The network's MTU, if it says. */
+  readonly mtu?: number
 }
 
 /** The region's data as the agent reads it. */
@@ -75,6 +85,8 @@ export interface HostIdentity {
   readonly tunnelIp: string
   /** Tenant MTU; default 1450. */
   readonly mtu?: number
+  /** Physical network → the host's interface on it (flat networks are bridged onto it). */
+  readonly physicalInterfaces?: ReadonlyMap<string, string>
 }
 
 export interface FdbEntry {
@@ -85,9 +97,13 @@ export interface FdbEntry {
 
 export interface DesiredNetwork {
   readonly networkId: string
+  /** 0 for a flat network. */
   readonly vni: number
   readonly bridge: string
+  /** '' for a flat network. */
   readonly vxlan: string
+  /** A flat network's host interface, bridged instead of a VXLAN device. */
+  readonly physical?: string
   readonly mtu: number
   /** Remote ports' MACs → their hosts' tunnel addresses, sorted by MAC. */
   readonly unicast: readonly FdbEntry[]
@@ -101,6 +117,9 @@ export type ProblemKind =
   | 'unknown-host'
   | 'unknown-network'
   | 'unsupported-network-type'
+  | 'unmapped-physical-network'
+  | 'router'
+  | 'firewall'
   | 'no-segment'
   | 'duplicate-vni'
   | 'duplicate-mac'
@@ -198,10 +217,14 @@ export function l2NetworkOf(network: Record<string, unknown>): L2Network | undef
   if (typeof network.id !== 'string') return undefined
   const type = network['provider:network_type']
   const segment = network['provider:segmentation_id']
+  const physical = network['provider:physical_network']
+  const mtu = network.mtu
   return {
     id: network.id,
     type: typeof type === 'string' ? type : '',
     segmentationId: typeof segment === 'number' && Number.isInteger(segment) ? segment : null,
+    ...(typeof physical === 'string' && physical ? { physicalNetwork: physical } : {}),
+    ...(typeof mtu === 'number' && Number.isInteger(mtu) && mtu >= 68 ? { mtu } : {}),
   }
 }
 
@@ -416,7 +439,7 @@ export class L2Index {
         retained.push(networkId)
         continue
       }
-      const other = byVni.get(network.vni)
+      const other = network.physical ? undefined : byVni.get(network.vni)
       if (other !== undefined) {
         problems.push({
           kind: 'duplicate-vni',
@@ -439,8 +462,10 @@ export class L2Index {
     problems: Problem[],
   ): DesiredNetwork | undefined {
     const segment = this.#segments.get(networkId)
-    const vni = this.#vniOf(networkId, segment, problems)
     const state = this.#networks.get(networkId)
+    if (segment?.type === 'flat' && state)
+      return this.#flatNetwork(identity, segment, state, problems)
+    const vni = this.#vniOf(networkId, segment, problems)
     if (vni === undefined || !state) return undefined
     const unicast = new Map<string, string>()
     const localPorts: string[] = []
@@ -479,6 +504,43 @@ export class L2Index {
     }
   }
 
+  /**
+   * A flat network (an external segment) is the host's interface on its physical network,
+   * bridged: no VXLAN, no forwarding entries (the segment learns as any LAN does).
+   */
+  #flatNetwork(
+    identity: HostIdentity,
+    segment: L2Network,
+    state: NetworkState,
+    problems: Problem[],
+  ): DesiredNetwork | undefined {
+    const physnet = segment.physicalNetwork ?? ''
+    const physical = identity.physicalInterfaces?.get(physnet)
+    if (!physical) {
+      problems.push({
+        kind: 'unmapped-physical-network',
+        networkId: segment.id,
+        message: `flat network ${segment.id} is on physical network ${JSON.stringify(physnet)}, which this host has no interface for`,
+      })
+      return undefined
+    }
+    const localPorts = [...state.ports.values()]
+      .filter((p) => p?.localHost === identity.host)
+      .map((p) => p!.portId)
+      .sort(byString)
+    return {
+      networkId: segment.id,
+      vni: 0,
+      bridge: bridgeName(segment.id),
+      vxlan: '',
+      physical,
+      mtu: segment.mtu ?? 1500,
+      unicast: [],
+      flood: [],
+      localPorts,
+    }
+  }
+
   #vniOf(networkId: string, segment: L2Network | undefined, problems: Problem[]) {
     if (!segment) {
       problems.push({
@@ -492,7 +554,7 @@ export class L2Index {
       problems.push({
         kind: 'unsupported-network-type',
         networkId,
-        message: `network ${networkId} is of type ${JSON.stringify(segment.type)}; only vxlan is realized`,
+        message: `network ${networkId} is of type ${JSON.stringify(segment.type)}; only vxlan and flat are realized`,
       })
       return undefined
     }

@@ -179,9 +179,27 @@ describe('planning the kernel changes', () => {
       devicesCreated: 2,
       devicesDeleted: 0,
       devicesFixed: 0,
+      tapsPlugged: 0,
       fdbAdded: 2,
       fdbRemoved: 0,
     })
+  })
+
+  test("the host's port interfaces are plugged into the bridge at the tenant MTU, up", async () => {
+    const desired = desiredOf([network()])
+    const kernel = await converged(desired)
+    kernel.addLink({ name: 'tapp1', kind: 'veth', up: false, mtu: 1500 })
+    kernel.addLink({ name: 'tapother', kind: 'veth', up: false, mtu: 1500 })
+    const plan = planL2(desired, await kernel.read(), HOST)
+    assert.deepEqual(lines(plan), [
+      'ip link set dev tapp1 mtu 1450',
+      'ip link set dev tapp1 master brqaaaaaaaa-11',
+      'ip link set dev tapp1 up',
+    ])
+    assert.equal(plan.counts.tapsPlugged, 1)
+    await kernel.apply(plan)
+    assert.ok(isEmptyPlan(planL2(desired, await kernel.read(), HOST)))
+    assert.equal(kernel.links.get('tapother')?.master, undefined)
   })
 
   test('applying a plan converges: the next plan is empty', async () => {

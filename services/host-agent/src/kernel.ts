@@ -25,7 +25,7 @@ import {
   type BridgeCommand,
   type IpCommand,
 } from '@tricircle/iproute'
-import { FLOOD_MAC, VXLAN_PORT, type DesiredL2, type DesiredNetwork } from './desired.js'
+import { FLOOD_MAC, tapName, VXLAN_PORT, type DesiredL2, type DesiredNetwork } from './desired.js'
 
 /** The alias prefix marking the agent's devices; the network id follows. */
 export const OWNER_ALIAS_PREFIX = 'tricircle:l2:'
@@ -180,6 +180,7 @@ export interface L2Plan {
     readonly devicesCreated: number
     readonly devicesDeleted: number
     readonly devicesFixed: number
+    readonly tapsPlugged: number
     readonly fdbAdded: number
     readonly fdbRemoved: number
   }
@@ -223,6 +224,7 @@ export function planL2(desired: DesiredL2, actual: ActualL2, host: HostTunnel): 
     devicesCreated: 0,
     devicesDeleted: 0,
     devicesFixed: 0,
+    tapsPlugged: 0,
     fdbAdded: 0,
     fdbRemoved: 0,
   }
@@ -230,7 +232,9 @@ export function planL2(desired: DesiredL2, actual: ActualL2, host: HostTunnel): 
   // Our devices are stale unless they are a desired network's (by owner and name) or a
   // retained network's. Stale ones go first, so a name or VNI they free can be used below.
   const names = new Map<string, Set<string>>()
-  for (const net of desired.networks) names.set(net.networkId, new Set([net.bridge, net.vxlan]))
+  for (const net of desired.networks) {
+    names.set(net.networkId, new Set(net.vxlan ? [net.bridge, net.vxlan] : [net.bridge]))
+  }
   const retained = new Set(desired.retained)
   const isStale = (link: KernelLink) => {
     const owner = ownerOf(link)
@@ -265,6 +269,11 @@ export function planL2(desired: DesiredL2, actual: ActualL2, host: HostTunnel): 
     const alias = ownerAlias(net.networkId)
     const bridgeOk = planBridge(net, current(net.bridge), alias, links, conflicts, counts)
     if (!bridgeOk) continue
+    planTaps(net, current, links, counts)
+    if (net.physical) {
+      planPhysical(net, current(net.physical), links, conflicts, counts)
+      continue
+    }
     const vxlan = planVxlan(
       net,
       current,
@@ -286,6 +295,67 @@ export function planL2(desired: DesiredL2, actual: ActualL2, host: HostTunnel): 
 }
 
 type Counts = { -readonly [K in keyof L2Plan['counts']]: number }
+
+/**
+ * A flat network's host interface goes into its bridge (it is the operator's device, never made
+ * or removed here); a missing one is reported.
+ */
+function planPhysical(
+  net: DesiredNetwork,
+  link: KernelLink | undefined,
+  out: IpCommand[],
+  conflicts: Conflict[],
+  counts: Counts,
+): void {
+  const name = net.physical!
+  if (!link) {
+    conflicts.push({
+      device: name,
+      networkId: net.networkId,
+      message: `flat network ${net.networkId} needs interface ${name}, which this host does not have`,
+    })
+    return
+  }
+  if (link.master && link.master !== net.bridge) {
+    conflicts.push({
+      device: name,
+      networkId: net.networkId,
+      message: `interface ${name} of flat network ${net.networkId} is already in ${link.master}`,
+    })
+    return
+  }
+  const fixes: IpCommand[] = []
+  if (link.master !== net.bridge) fixes.push(['link', 'set', 'dev', name, 'master', net.bridge])
+  if (!link.up) fixes.push(['link', 'set', 'dev', name, 'up'])
+  if (fixes.length === 0) return
+  out.push(...fixes)
+  counts.devicesFixed++
+}
+
+/**
+ * Plugs the interfaces of the host's ports into the network's bridge, at the tenant MTU and up,
+ * as Neutron's linuxbridge agent plugs taps. A port whose tap does not exist yet (the plugin
+ * makes it when the container joins) is plugged on a later sync.
+ */
+function planTaps(
+  net: DesiredNetwork,
+  current: (name: string) => KernelLink | undefined,
+  out: IpCommand[],
+  counts: Counts,
+): void {
+  for (const portId of net.localPorts) {
+    const name = tapName(portId)
+    const link = current(name)
+    if (!link) continue
+    const fixes: IpCommand[] = []
+    if (link.mtu !== net.mtu) fixes.push(['link', 'set', 'dev', name, 'mtu', String(net.mtu)])
+    if (link.master !== net.bridge) fixes.push(['link', 'set', 'dev', name, 'master', net.bridge])
+    if (!link.up) fixes.push(['link', 'set', 'dev', name, 'up'])
+    if (fixes.length === 0) continue
+    out.push(...fixes)
+    counts.tapsPlugged++
+  }
+}
 
 /** The network's bridge: made, fixed or adopted; false when a foreign device has its name. */
 function planBridge(

@@ -16,7 +16,7 @@ export function loadHostAgentConfig(sources: ConfigSources): HostAgentConfig {
 
 /**
  * A compute host's agent: config → log → the services' user session → the agent's loops
- * (registration heartbeat, L2 reconcile) until SIGINT/SIGTERM. Stopping leaves the kernel
+ * (registration heartbeat, the data-plane reconcile) until SIGINT/SIGTERM. Stopping leaves the kernel
  * state as it is, so forwarding goes on while the agent restarts.
  */
 export function serveHostAgent(sources: ConfigSources): void {
@@ -38,6 +38,8 @@ export function serveHostAgent(sources: ConfigSources): void {
       pollMs: config.pollMs,
       heartbeatMs: config.heartbeatMs,
       mtu: config.mtu,
+      physicalInterfaces: new Map(Object.entries(config.physicalInterfaces)),
+      ...(config.namespacePrefix !== undefined ? { namespacePrefix: config.namespacePrefix } : {}),
       log,
     })
     log.info(

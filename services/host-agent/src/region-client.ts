@@ -4,7 +4,6 @@
  * list, host registration).
  */
 import { requestJson } from '@tricircle/client'
-import { l2NetworkOf, l2PortOf, type L2Network, type L2Port } from './desired.js'
 
 export interface NetworkServiceOptions {
   /** The region's network service, e.g. `http://127.0.0.1:9697`. */
@@ -14,19 +13,6 @@ export interface NetworkServiceOptions {
   /** One request may take this long; default 10 s. */
   readonly timeoutMs?: number
 }
-
-/** The attributes L2 needs; the list stays small whatever else ports carry. */
-const PORT_FIELDS = [
-  'id',
-  'network_id',
-  'mac_address',
-  'device_owner',
-  'binding:host_id',
-  'binding:profile',
-]
-const NETWORK_FIELDS = ['id', 'provider:network_type', 'provider:segmentation_id']
-/** Network ids per list request, so a URL stays well under any limit. */
-const IDS_PER_REQUEST = 50
 
 export class RegionNetworkClient {
   readonly #base: string
@@ -54,52 +40,43 @@ export class RegionNetworkClient {
     })
   }
 
-  /** Every port the region lists (its own and the shadows of other regions' ports). */
-  async ports(signal?: AbortSignal): Promise<L2Port[]> {
-    const query = new URLSearchParams(PORT_FIELDS.map((f): [string, string] => ['fields', f]))
-    const body = await this.#call<{ ports?: Record<string, unknown>[] }>(
+  /**
+   * The region's copies of one resource type (`port`, `network`, `subnet`, `router`,
+   * `security_group`): what the region holds, which is what its hosts realize.
+   */
+  async copies(type: string, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+    const body = await this.#call<{ copies?: Record<string, unknown>[] }>(
       'GET',
-      `/v2.0/ports?${query.toString()}`,
+      `/v2.0/os-tricircle/copies/${encodeURIComponent(type)}`,
       signal,
     )
-    return (body.ports ?? []).map(l2PortOf).filter((p): p is L2Port => p !== undefined)
+    return body.copies ?? []
   }
 
-  /** The region's registered hosts: name → tunnel address. */
-  async hosts(signal?: AbortSignal): Promise<Map<string, string>> {
+  /** The region's registered hosts: name → tunnel address and whether it is alive. */
+  async agents(signal?: AbortSignal): Promise<Map<string, { tunnelIp: string; alive: boolean }>> {
     const query = new URLSearchParams([
       ['fields', 'host'],
       ['fields', 'configurations'],
+      ['fields', 'alive'],
     ])
     const body = await this.#call<{
-      agents?: { host?: unknown; configurations?: { tunneling_ip?: unknown } }[]
+      agents?: { host?: unknown; alive?: unknown; configurations?: { tunneling_ip?: unknown } }[]
     }>('GET', `/v2.0/agents?${query.toString()}`, signal)
-    const out = new Map<string, string>()
+    const out = new Map<string, { tunnelIp: string; alive: boolean }>()
     for (const agent of body.agents ?? []) {
       const ip = agent.configurations?.tunneling_ip
-      if (typeof agent.host === 'string' && typeof ip === 'string' && ip) out.set(agent.host, ip)
+      if (typeof agent.host === 'string' && typeof ip === 'string' && ip) {
+        out.set(agent.host, { tunnelIp: ip, alive: agent.alive !== false })
+      }
     }
     return out
   }
 
-  /** The segments of the given networks (those the region shows). */
-  async networks(ids: readonly string[], signal?: AbortSignal): Promise<L2Network[]> {
-    const out: L2Network[] = []
-    for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
-      const query = new URLSearchParams([
-        ...NETWORK_FIELDS.map((f): [string, string] => ['fields', f]),
-        ...ids.slice(i, i + IDS_PER_REQUEST).map((id): [string, string] => ['id', id]),
-      ])
-      const body = await this.#call<{ networks?: Record<string, unknown>[] }>(
-        'GET',
-        `/v2.0/networks?${query.toString()}`,
-        signal,
-      )
-      for (const n of body.networks ?? []) {
-        const network = l2NetworkOf(n)
-        if (network) out.push(network)
-      }
-    }
-    return out
+  /** Binds a port to `host` (a router's port claimed by the host that realizes the router). */
+  async bindPort(portId: string, host: string, signal?: AbortSignal): Promise<void> {
+    await this.#call('PUT', `/v2.0/ports/${encodeURIComponent(portId)}`, signal, {
+      port: { 'binding:host_id': host },
+    })
   }
 }

@@ -77,6 +77,17 @@ export async function applyRegionBinding(
   securityGroups: readonly string[],
 ): Promise<void> {
   const podId = await podOf(trx, profile.region)
+  // A router's gateway port belongs to no project (as in Neutron): its network's owner stands in.
+  const owner =
+    port.project_id ||
+    (
+      await trx
+        .selectFrom('networks')
+        .select('project_id')
+        .where('id', '=', port.network_id)
+        .executeTakeFirst()
+    )?.project_id ||
+    ''
   const now = new Date(deps.clock.now()).toISOString()
   // Bound means a host holds it; the device owner (Tricircle's `device`) does not matter here.
   const bound = Boolean(profile.host)
@@ -97,7 +108,7 @@ export async function applyRegionBinding(
     if (pod_id !== podId) {
       await deps.jobs.enqueue(trx, {
         type: 'port_delete',
-        projectId: port.project_id,
+        projectId: owner,
         resource: { pod_id, port_id: port.id },
       })
     }
@@ -128,22 +139,22 @@ export async function applyRegionBinding(
       ...securityGroups.map((id) => ({ id, type: 'security_group' })),
     ]
     for (const e of entries) {
-      await addRouting(trx, now, { ...e, podId, projectId: port.project_id })
+      await addRouting(trx, now, { ...e, podId, projectId: owner })
     }
     // The first port of a network in a region is what brings its routers there.
-    await queueRouterSetupForNetwork(trx, deps, port.network_id, port.project_id)
+    await queueRouterSetupForNetwork(trx, deps, port.network_id, owner)
     if (profile.host && profile.tunnel_ip) {
       await upsertShadowAgent(trx, podId, profile.host, profile.tunnel_ip)
     }
     if (securityGroups.length) {
       await deps.jobs.enqueue(trx, {
         type: 'seg_rule_setup',
-        projectId: port.project_id,
-        resource: { project_id: port.project_id },
+        projectId: owner,
+        resource: { project_id: owner },
       })
     }
   }
-  await queueShadowPorts(trx, deps, port.network_id, port.project_id)
+  await queueShadowPorts(trx, deps, port.network_id, owner)
 }
 
 /** Every region holding the network recomputes its shadow ports. */

@@ -1,5 +1,12 @@
 import { BadRequest, caller, isAdmin, type App, type AuthContext } from '@tricircle/core'
-import { formatCidr, formatIp, parseCidr, parseIp, type IpAddress } from '@tricircle/netaddr'
+import {
+  formatCidr,
+  formatIp,
+  IP_PROTOCOL_NUMBERS,
+  parseCidr,
+  parseIp,
+  type IpAddress,
+} from '@tricircle/netaddr'
 import { Type, type Static } from 'typebox'
 import { owningProject, requireWrite } from './access.js'
 import { chunks, createItems, standardView, timestamp } from './common.js'
@@ -43,34 +50,7 @@ import {
  * are accepted: the regions' data plane enforces them.
  */
 
-/** neutron-lib's `IP_PROTOCOL_MAP`, in its order (the order shows in an error message). */
-const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
-  ah: 51,
-  dccp: 33,
-  egp: 8,
-  esp: 50,
-  gre: 47,
-  hopopt: 0,
-  icmp: 1,
-  igmp: 2,
-  ip: 0,
-  ipip: 4,
-  'ipv6-encap': 41,
-  'ipv6-frag': 44,
-  'ipv6-icmp': 58,
-  icmpv6: 58,
-  'ipv6-nonxt': 59,
-  'ipv6-opts': 60,
-  'ipv6-route': 43,
-  ospf: 89,
-  pgm: 113,
-  rsvp: 46,
-  sctp: 132,
-  tcp: 6,
-  udp: 17,
-  udplite: 136,
-  vrrp: 112,
-}
+const PROTOCOL_NUMBERS = IP_PROTOCOL_NUMBERS
 /** `IP_PROTOCOL_NUM_TO_NAME_MAP`: the last name of a number wins ('0' is 'ip'), no 'icmpv6'. */
 const PROTOCOL_NAMES: ReadonlyMap<string, string> = new Map(
   Object.entries(PROTOCOL_NUMBERS)

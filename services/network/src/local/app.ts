@@ -56,10 +56,14 @@
  *   (service role; repeat as a heartbeat) and are listed as `Linux bridge agent`s at
  *   `GET /v2.0/agents` (admins).
  * - Discovery and `/v2.0/extensions` are answered here, so clients work while central is down.
+ * - **Change feed** (`GET /v2.0/os-tricircle/changes`, service role; `changes.ts`): a revision of
+ *   the copies and hosts, bumped by the stores after each committed change, long-polled by host
+ *   agents so a change reaches them in milliseconds without polling.
  */
 import { createServer, useAuth, type App } from '@tricircle/core'
 import { discoveryRoutes, extensionRoutes } from '../extensions.js'
 import { localFault } from './central.js'
+import { changeRoutes, RegionRevision } from './changes.js'
 import { CopyStore, HostStore } from './db.js'
 import type { LocalDeps } from './deps.js'
 import { forwardRoutes } from './forward.js'
@@ -82,23 +86,27 @@ const COLLECTIONS = [
   'extensions',
 ] as const
 
-/** The region's network service, ready for `inject` or `listen`. */
-export function createLocalApp(deps: LocalDeps): App {
+/**
+ * The region's network service, ready for `inject` or `listen`. `revision` is the change feed's
+ * (a test passes its own to watch its waiters).
+ */
+export function createLocalApp(deps: LocalDeps, revision = new RegionRevision()): App {
   const app = createServer({ log: deps.log, fault: localFault })
   useAuth(app, deps.verifier)
   const copies = new RegionCopies(
-    new CopyStore(deps.db, deps.clock),
+    new CopyStore(deps.db, deps.clock, revision.bump),
     deps.central,
     deps.config.availabilityZone,
     deps.log,
   )
-  const hosts = new HostStore(deps.db, deps.clock)
+  const hosts = new HostStore(deps.db, deps.clock, revision.bump)
   discoveryRoutes(app, COLLECTIONS)
   extensionRoutes(app)
   readRoutes(app, copies)
   portRoutes(app, copies, hosts)
   replicationRoutes(app, copies)
   hostRoutes(app, deps, hosts)
+  changeRoutes(app, revision)
   forwardRoutes(app, copies)
   return app
 }

@@ -76,11 +76,16 @@ function networkOf(type: CopyType, body: Resource): string | null {
   return typeof body.network_id === 'string' ? body.network_id : null
 }
 
-/** Reads and writes of the `copies` table. */
+/**
+ * Reads and writes of the `copies` table. Every write that changes a row calls `changed` after
+ * it commits (the region's revision, `changes.ts`): the store is the one place no write path
+ * can go around.
+ */
 export class CopyStore {
   constructor(
     private readonly db: Kysely<LocalDb>,
     private readonly clock: Clock,
+    private readonly changed: () => void,
   ) {}
 
   async get(type: CopyType, id: string): Promise<StoredCopy | undefined> {
@@ -112,7 +117,8 @@ export class CopyStore {
 
   /**
    * Creates or replaces a copy. `overrides` undefined keeps the ones stored (a central push
-   * replaces central's part only); an object replaces them.
+   * replaces central's part only); an object replaces them. A put equal to the stored copy
+   * writes nothing (its `updated_at` stays), so repeated pushes and reads wake no watcher.
    */
   async put(type: CopyType, body: Resource, overrides?: Record<string, unknown>): Promise<void> {
     const projectId = textOf(body.project_id) ?? textOf(body.tenant_id) ?? ''
@@ -125,19 +131,33 @@ export class CopyStore {
       overrides: JSON.stringify(overrides ?? {}),
       updated_at: isoSeconds(this.clock.now()),
     }
-    await this.db
+    const result = await this.db
       .insertInto('copies')
       .values(row)
       .onConflict((oc) =>
-        oc.columns(['resource_type', 'id']).doUpdateSet({
-          project_id: row.project_id,
-          network_id: row.network_id,
-          body: row.body,
-          updated_at: row.updated_at,
-          ...(overrides === undefined ? {} : { overrides: row.overrides }),
-        }),
+        oc
+          .columns(['resource_type', 'id'])
+          .doUpdateSet({
+            project_id: row.project_id,
+            network_id: row.network_id,
+            body: row.body,
+            updated_at: row.updated_at,
+            ...(overrides === undefined ? {} : { overrides: row.overrides }),
+          })
+          .where((eb) =>
+            eb.or([
+              eb('copies.project_id', 'is distinct from', eb.ref('excluded.project_id')),
+              eb('copies.network_id', 'is distinct from', eb.ref('excluded.network_id')),
+              eb('copies.body', 'is distinct from', eb.ref('excluded.body')),
+              ...(overrides === undefined
+                ? []
+                : [eb('copies.overrides', 'is distinct from', eb.ref('excluded.overrides'))]),
+            ]),
+          ),
       )
-      .execute()
+      .executeTakeFirst()
+    // Unknown (a dialect that does not count) is taken as a change: a spare wake-up is harmless.
+    if (result.numInsertedOrUpdatedRows !== 0n) this.changed()
   }
 
   /** Removes a copy; false when there was none. */
@@ -147,24 +167,32 @@ export class CopyStore {
       .where('resource_type', '=', type)
       .where('id', '=', id)
       .executeTakeFirst()
-    return Number(result.numDeletedRows) > 0
+    const deleted = Number(result.numDeletedRows) > 0
+    if (deleted) this.changed()
+    return deleted
   }
 
   /** Removes every copy of one type on a network. */
   async deleteOnNetwork(type: CopyType, networkId: string): Promise<void> {
-    await this.db
+    const result = await this.db
       .deleteFrom('copies')
       .where('resource_type', '=', type)
       .where('network_id', '=', networkId)
-      .execute()
+      .executeTakeFirst()
+    if (Number(result.numDeletedRows) > 0) this.changed()
   }
 }
 
-/** Reads and writes of the `hosts` table. */
+/**
+ * Reads and writes of the `hosts` table. A host added, moved to another tunnel address or
+ * removed calls `changed` after the write commits; a heartbeat (the same address again) does
+ * not: agents read names and addresses, and every heartbeat would otherwise wake every agent.
+ */
 export class HostStore {
   constructor(
     private readonly db: Kysely<LocalDb>,
     private readonly clock: Clock,
+    private readonly changed: () => void,
   ) {}
 
   async get(host: string): Promise<HostRow | undefined> {
@@ -178,16 +206,28 @@ export class HostStore {
   /** Registers a host or renews its registration (also its heartbeat). */
   async put(host: string, tunnelIp: string): Promise<HostRow> {
     const now = isoSeconds(this.clock.now())
-    await this.db
-      .insertInto('hosts')
-      .values({ host, tunnel_ip: tunnelIp, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('host').doUpdateSet({ tunnel_ip: tunnelIp, updated_at: now }))
-      .execute()
+    // Renewal only where the address is already this one, so a concurrent move is never missed.
+    const renewed = await this.db
+      .updateTable('hosts')
+      .set({ updated_at: now })
+      .where('host', '=', host)
+      .where('tunnel_ip', '=', tunnelIp)
+      .executeTakeFirst()
+    if (Number(renewed.numUpdatedRows) === 0) {
+      await this.db
+        .insertInto('hosts')
+        .values({ host, tunnel_ip: tunnelIp, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column('host').doUpdateSet({ tunnel_ip: tunnelIp, updated_at: now }))
+        .execute()
+      this.changed()
+    }
     return (await this.get(host)) as HostRow
   }
 
   async delete(host: string): Promise<boolean> {
     const result = await this.db.deleteFrom('hosts').where('host', '=', host).executeTakeFirst()
-    return Number(result.numDeletedRows) > 0
+    const deleted = Number(result.numDeletedRows) > 0
+    if (deleted) this.changed()
+    return deleted
   }
 }

@@ -150,11 +150,29 @@ describe("central's jobs and the regions' replication API", () => {
     await worker.drain()
     const copy = await two.call('svc', 'GET', `/v2.0/os-tricircle/copies/router/${router.id}`)
     assert.equal(copy.status, 200, JSON.stringify(copy.body))
-    const interfaces = copy.body.copy.interfaces as { fixed_ips: { ip_address: string }[] }[]
+    const interfaces = copy.body.copy.interfaces as {
+      fixed_ips: { ip_address: string }[]
+      cidrs: string[]
+      network_regions: string[]
+      region_gateways: { region: string; ip_address: string; mac_address: string }[]
+    }[]
     assert.deepEqual(
       interfaces.map((i) => i.fixed_ips[0]?.ip_address),
       ['10.42.0.1'],
     )
+    // What the data plane needs to route: the CIDRs, where the network is, and each region's
+    // own gateway on it (RegionTwo made its gateway port when it first used the network).
+    const [only] = interfaces
+    assert.deepEqual(only!.cidrs, ['10.42.0.0/24'])
+    assert.deepEqual(only!.network_regions, ['RegionOne', 'RegionTwo'])
+    assert.deepEqual(
+      only!.region_gateways.map((g) => g.region),
+      ['RegionTwo'],
+    )
+    const regionGateway = only!.region_gateways[0]!
+    assert.match(regionGateway.mac_address, /^fa:16:3e:/)
+    const subnetCopy = await two.call('svc', 'GET', `/v2.0/os-tricircle/copies/subnet/${sub.id}`)
+    assert.equal(subnetCopy.body.copy.gateway_ip, regionGateway.ip_address)
     const absent = await one.call('svc', 'GET', `/v2.0/os-tricircle/copies/router/${router.id}`)
     assert.equal(absent.status, 404, 'RegionOne uses none of its networks')
 

@@ -8,6 +8,7 @@ import { renderSecurityGroups } from '../security-groups.js'
 import type { RegionClient } from './region-client.js'
 import { parseJson } from '../common.js'
 import { addRouting } from '../port-binding.js'
+import { regionPods, regionsOf } from '../placement.js'
 import { podsHolding } from '../propagation.js'
 import { routerCopy } from './router-copies.js'
 
@@ -43,6 +44,43 @@ export function jobHandlers(
         .executeTakeFirstOrThrow()
     ).region_name
 
+  /**
+   * A region realizing a router needs its external network where that network is placed (its
+   * edge): Tricircle creates the external network and subnets in their region as soon as they
+   * exist; here they follow the router that uses them.
+   */
+  async function ensureGatewayNetwork(
+    podId: string,
+    copy: NonNullable<Awaited<ReturnType<typeof routerCopy>>>,
+  ): Promise<void> {
+    const gateway = copy.interfaces.find((i) => i.type === 'network:router_gateway')
+    if (!gateway) return
+    const region = await regionOf(podId)
+    const row = await db
+      .selectFrom('networks')
+      .selectAll()
+      .where('id', '=', gateway.network_id)
+      .executeTakeFirst()
+    if (!row) return
+    const hints = parseJson<string[]>(row.availability_zone_hints)
+    if (!regionsOf(hints, await regionPods(db)).includes(region)) return
+    const [network] = await renderNetworks(db, CENTRAL, [row])
+    await regions.put(podId, 'network', network!)
+    const subnets = await db
+      .selectFrom('subnets')
+      .selectAll()
+      .where('network_id', '=', row.id)
+      .execute()
+    for (const subnet of await renderSubnets(db, subnets))
+      await regions.put(podId, 'subnet', subnet)
+    await addRouting(db, new Date().toISOString(), {
+      id: row.id,
+      podId,
+      projectId: row.project_id,
+      type: 'network',
+    })
+  }
+
   return {
     /**
      * A router's copy in a region follows central (interfaces, gateway, routes, floating IPs),
@@ -61,6 +99,7 @@ export function jobHandlers(
           .execute()
         return
       }
+      await ensureGatewayNetwork(podId, copy)
       await regions.put(podId, 'router', copy)
       await addRouting(db, new Date().toISOString(), {
         id: copy.id,
@@ -75,8 +114,10 @@ export function jobHandlers(
       const copy = await routerCopy(db, resource.router_id!)
       const pods = await podsHolding(db, 'router', resource.router_id!)
       for (const podId of pods) {
-        if (copy) await regions.put(podId, 'router', copy)
-        else await regions.remove(podId, 'router', resource.router_id!)
+        if (copy) {
+          await ensureGatewayNetwork(podId, copy)
+          await regions.put(podId, 'router', copy)
+        } else await regions.remove(podId, 'router', resource.router_id!)
       }
     },
 

@@ -1,0 +1,31 @@
+/**
+ * Helpers for tests (and benchmarks) of every package: not part of any service.
+ */
+
+/**
+ * Polls `check` until it returns something other than `false` (a thrown error counts as not yet)
+ * and resolves with that value; rejects after `ms`, naming `what` and the last error.
+ */
+export async function until<T>(
+  check: () => T | false | Promise<T | false>,
+  ms: number,
+  what: string,
+  options: { readonly intervalMs?: number } = {},
+): Promise<T> {
+  const interval = options.intervalMs ?? 20
+  const deadline = performance.now() + ms
+  let last: unknown
+  for (;;) {
+    try {
+      const value = await check()
+      if (value !== false) return value
+    } catch (error) {
+      last = error
+    }
+    if (performance.now() > deadline) {
+      const why = last instanceof Error ? ` (${last.message})` : ''
+      throw new Error(`timed out after ${ms} ms: ${what}${why}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, interval))
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The host's desired firewall, computed from the region's ports and security groups: no I/O.
+ *
+ * Filtered ports are the containers' ports bound to this host with port security on (see
+ * `isFilteredOn`); each gets an index (its mark, see `marks.ts`) in id order. Router ports and
+ * others pass freely. Ports whose records are broken, and ports beyond the marks' capacity, are
+ * blocked outright instead: a port is never left open because its data could not be read.
+ *
+ * The result is both the structured tables (for tests and drift detection) and the script that
+ * installs them; `digest` (16 hex digits of SHA-256 over the script without it) is written
+ * into the tables, so a kernel that carries it and has the right number of rules and elements
+ * is left alone.
+ */
+import { createHash } from 'node:crypto'
+import { groupMembers } from './addresses.js'
+import { bridgeTable } from './bridge-table.js'
+import type { FirewallGroup } from './group-records.js'
+import { inetTable } from './inet-table.js'
+import { MAX_PORTS } from './marks.js'
+import {
+  countRules,
+  renderScript,
+  signatureOf,
+  type NftTable,
+  type TableSignature,
+} from './nft-model.js'
+import {
+  firewallTapName,
+  isFilteredOn,
+  type FirewallPort,
+  type QuarantinedPort,
+} from './port-records.js'
+import type { FirewallProblem } from './problems.js'
+
+export interface FilteredPort {
+  readonly port: FirewallPort
+  /** 1–4095: the port's mark. */
+  readonly index: number
+  readonly tap: string
+  /** Its security group ids, sorted, without repeats. */
+  readonly groups: readonly string[]
+}
+
+export interface FirewallInput {
+  /** This host's name, as ports' `binding:host_id` has it. */
+  readonly host: string
+  /** Every port the region lists: its own and other regions' shadow copies. */
+  readonly ports: readonly FirewallPort[]
+  readonly groups: readonly FirewallGroup[]
+  /** Ports whose records could not be parsed; those of containers on this host are blocked. */
+  readonly quarantined?: readonly QuarantinedPort[]
+}
+
+export interface DesiredFirewall {
+  readonly tables: readonly NftTable[]
+  /** Installs `tables`, replacing ours atomically (`nft -f -`). */
+  readonly script: string
+  readonly digest: string
+  /** What the kernel shows once `script` is applied. */
+  readonly signatures: readonly TableSignature[]
+  /** Sorted by id. */
+  readonly ports: readonly FilteredPort[]
+  /** Taps whose every frame is dropped, sorted. */
+  readonly blockedTaps: readonly string[]
+  /** nft rules in all tables. */
+  readonly rules: number
+  readonly problems: readonly FirewallProblem[]
+}
+
+export function desiredFirewall(input: FirewallInput): DesiredFirewall {
+  const problems: FirewallProblem[] = []
+  const bound = uniqueById(input.ports).filter((p) => p.host === input.host)
+  const { ports, blockedTaps } = selectPorts(bound, input, problems)
+  const groups = new Map(input.groups.map((g) => [g.id, g]))
+  for (const { port } of ports) {
+    for (const id of port.securityGroups) {
+      if (groups.has(id)) continue
+      problems.push({
+        kind: 'unknown-security-group',
+        portId: port.id,
+        groupId: id,
+        message: `port ${port.id}: security group ${id} is not listed; it allows nothing`,
+      })
+    }
+  }
+  const tableInput = {
+    ports,
+    groups,
+    members: groupMembers(input.ports),
+    networks: bound.map((p) => p.networkId),
+  }
+  const build = (digest: string) => [
+    bridgeTable(ports, blockedTaps, digest),
+    inetTable(tableInput, digest),
+  ]
+  const digest = createHash('sha256')
+    .update(renderScript(build('')))
+    .digest('hex')
+    .slice(0, 16)
+  const tables = build(digest)
+  return {
+    tables,
+    script: renderScript(tables),
+    digest,
+    signatures: tables.map((t) => signatureOf(t, digest)),
+    ports,
+    blockedTaps,
+    rules: countRules(tables),
+    problems,
+  }
+}
+
+function selectPorts(
+  bound: readonly FirewallPort[],
+  input: FirewallInput,
+  problems: FirewallProblem[],
+): { ports: FilteredPort[]; blockedTaps: string[] } {
+  const ports: FilteredPort[] = []
+  const blocked = new Set<string>()
+  const taps = new Map<string, string>()
+  for (const port of bound.filter((p) => isFilteredOn(p, input.host))) {
+    const tap = firewallTapName(port.id)
+    const holder = taps.get(tap)
+    if (holder !== undefined) {
+      problems.push({
+        kind: 'tap-name-clash',
+        portId: port.id,
+        message: `port ${port.id}: its tap ${tap} is port ${holder}'s; it is not filtered on its own`,
+      })
+      continue
+    }
+    taps.set(tap, port.id)
+    if (ports.length === MAX_PORTS) {
+      blocked.add(tap)
+      problems.push({
+        kind: 'too-many-ports',
+        portId: port.id,
+        message: `port ${port.id}: more than ${MAX_PORTS} filtered ports on this host; it is blocked`,
+      })
+      continue
+    }
+    const groups = [...new Set(port.securityGroups)].sort()
+    ports.push({ port, index: ports.length + 1, tap, groups })
+  }
+  for (const q of input.quarantined ?? []) {
+    if (isFilteredOn(q, input.host)) blocked.add(firewallTapName(q.id))
+  }
+  return { ports, blockedTaps: [...blocked].sort() }
+}
+
+function uniqueById(ports: readonly FirewallPort[]): FirewallPort[] {
+  const seen = new Set<string>()
+  const sorted = [...ports].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  return sorted.filter((p) => !seen.has(p.id) && seen.add(p.id))
+}

@@ -1,0 +1,124 @@
+/**
+ * Security groups of the containers' ports on one host, enforced with nftables: one reconcile
+ * (`syncFirewall`) parses the region's records, computes the desired tables, reads the
+ * kernel's, and replaces ours only if they differ. Level-triggered and idempotent: a second
+ * run with the same data writes nothing, and drift (a rule deleted by hand, a table removed,
+ * br_netfilter switched off) is repaired by the next run.
+ *
+ * Semantics are Neutron's stateful iptables/openvswitch drivers: a filtered port (see
+ * `isFilteredOn`) receives what is related or a reply, what its groups' ingress rules allow,
+ * and neighbour discovery; it sends, after anti-spoofing, what is related or a reply, what its
+ * egress rules allow, and ND/MLD (never a router advertisement). Both ends are checked when
+ * two filtered ports talk. Removing a rule or a remote group member also cuts the connections
+ * it allowed (Neutron deletes their conntrack entries; here the original direction of an
+ * established connection is checked against the rules again).
+ *
+ * Design. Containers hang off Linux bridges, and bridged frames meet two kinds of netfilter
+ * hooks: the bridge family's (which know the port: `iifname`/`oifname` are taps) and, through
+ * br_netfilter, the inet family's (which have conntrack but see only the bridge). So:
+ * - `table bridge tricircle_sg` (`bridge-table.ts`) marks each frame with the filtered port it
+ *   enters from and leaves by (`marks.ts`), does the stateless anti-spoofing, drops non-IP
+ *   non-ARP frames (VLAN tags included) of filtered ports, and after br_netfilter drops marked
+ *   IP frames the inet table never inspected (fail closed), clearing our mark bits;
+ * - `table inet tricircle_sg` (`inet-table.ts`) gives each network's bridge a conntrack zone
+ *   and makes the stateful decisions: egress of the in-port (forward, priority 0), then ingress
+ *   of the out-port (a second base chain at priority 10, so an egress accept does not skip it),
+ *   each dispatching on the marks through verdict maps to per-port and per-group chains.
+ * Both tables are replaced in one `nft -f` transaction (`nft-model.ts`); no other table is
+ * touched, and the bridge-nf-call sysctls are set to 1 in the host's namespace when they are
+ * not (on a real host that applies to all its bridges, as Docker and kube-proxy also need).
+ *
+ * Measured on this kernel (6.x, Debian 12, nftables 1.0.6), in throwaway namespaces:
+ * - the bridge family has no conntrack (NF_CONNTRACK_BRIDGE not built) and no `meta ibrname`
+ *   (nft_meta_bridge not built: "Operation not supported"); br_netfilter is built in;
+ * - `net.bridge.bridge-nf-call-iptables`/`-ip6tables` are per network namespace (setting one
+ *   in a namespace leaves the root namespace's alone) and are 1 in a new namespace;
+ * - in the inet hooks br_netfilter runs for bridged packets, `iifname` and `oifname` are the
+ *   bridge; a mark set in a bridge prerouting (-300) or forward (-200) chain is seen there, a
+ *   mark set there is seen by a bridge forward chain at priority 100 (which runs after the
+ *   inet table accepted the packet); `ct zone set iifname map` at inet prerouting -300 works;
+ * - nft 1.0.6 prints no table comment in JSON, but does print rule comments (the digest
+ *   rides on a rule); names like `fwd` and hook names are keywords, so chains are named
+ *   `frames-in`, `port-egress`…;
+ * - timings (2 vCPUs, other tests running): 3 ports, 74 rules: a sync that applies 60–200 ms,
+ *   an unchanged one 30–60 ms; a client retrying every 50 ms connects 25–30 ms after the sync
+ *   that allows it returns, and an open connection stops within the next second after the
+ *   sync that removes the rule. 200 filtered ports among 5,000 region ports, 3,600 rules:
+ *   desired state 0.2 s, reading the kernel 0.4 s, applying 0.5 s.
+ */
+import { parseSecurityGroups } from './group-records.js'
+import { applyFirewall, firewallInSync, readFirewall } from './kernel.js'
+import { parsePorts } from './port-records.js'
+import type { FirewallProblem } from './problems.js'
+import { desiredFirewall, type DesiredFirewall } from './ruleset.js'
+
+export interface FirewallRecords {
+  /** This host's name, as ports' `binding:host_id` has it. */
+  readonly host: string
+  /** The region's port records as listed (its own and other regions' shadow copies). */
+  readonly ports: readonly unknown[]
+  /** The region's security group records, with `security_group_rules`. */
+  readonly groups: readonly unknown[]
+}
+
+export interface SyncFirewallOptions extends FirewallRecords {
+  /** The host's network namespace; undefined: our own (a real host's root namespace). */
+  readonly netns?: string | undefined
+}
+
+export interface FirewallReport {
+  /** Our tables (or br_netfilter's switches) were written. */
+  readonly changed: boolean
+  /** Ports filtered on this host. */
+  readonly ports: number
+  /** Taps blocked outright (broken records, too many ports). */
+  readonly blocked: number
+  /** nft rules in our tables. */
+  readonly rules: number
+  readonly digest: string
+  readonly problems: readonly FirewallProblem[]
+}
+
+/** Parsing and `desiredFirewall` in one: pure, every problem of the records included. */
+export function firewallFromRecords(records: FirewallRecords): DesiredFirewall {
+  const ports = parsePorts(records.ports)
+  const groups = parseSecurityGroups(records.groups)
+  const desired = desiredFirewall({
+    host: records.host,
+    ports: ports.ports,
+    groups: groups.groups,
+    quarantined: ports.quarantined,
+  })
+  return {
+    ...desired,
+    problems: [...ports.problems, ...groups.problems, ...desired.problems],
+  }
+}
+
+/**
+ * Converges the kernel to the records. Malformed records are reported, never thrown; a failing
+ * `nft` or `sysctl` rejects (with the command and its stderr), for the caller to retry.
+ */
+export async function syncFirewall(options: SyncFirewallOptions): Promise<FirewallReport> {
+  const desired = firewallFromRecords(options)
+  const actual = await readFirewall(options.netns)
+  const problems = [...desired.problems]
+  if (actual.bridgeNetfilter === undefined) {
+    problems.push({
+      kind: 'bridge-netfilter',
+      message:
+        'br_netfilter switches could not be read (not in this kernel?): ' +
+        'filtered ports get no IP traffic (fail closed)',
+    })
+  }
+  const changed = !firewallInSync(actual, desired)
+  if (changed) await applyFirewall(options.netns, desired, actual)
+  return {
+    changed,
+    ports: desired.ports.length,
+    blocked: desired.blockedTaps.length,
+    rules: desired.rules,
+    digest: desired.digest,
+    problems,
+  }
+}
