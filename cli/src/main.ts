@@ -7,6 +7,7 @@ import { identityCommands, serveCommand } from './identity.js'
 import { serveImageCommand } from './image.js'
 import { serveHostAgentCommand } from './host-agent.js'
 import { labCommands } from './lab.js'
+import { serveNetpluginCommand } from './netplugin.js'
 import { serveNetworkCommand, serveRegionNetworkCommand } from './network.js'
 import { resolveStateDir } from './state-dir.js'
 
@@ -24,7 +25,8 @@ program.addCommand(
     .addCommand(serveImageCommand({ env, stateDir }))
     .addCommand(serveNetworkCommand({ env, stateDir }))
     .addCommand(serveRegionNetworkCommand({ env, stateDir }))
-    .addCommand(serveHostAgentCommand({ env, stateDir })),
+    .addCommand(serveHostAgentCommand({ env, stateDir }))
+    .addCommand(serveNetpluginCommand({ env, stateDir })),
 )
 program.addCommand(labCommands({ env, stateDir }))
 program.addCommand(identityCommands({ env, stateDir }))
