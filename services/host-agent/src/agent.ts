@@ -23,7 +23,7 @@ import {
   type L2Plan,
 } from './kernel.js'
 import { RegionNetworkClient, type NetworkServiceOptions } from './region-client.js'
-import { syncFirewall, type FirewallReport } from './firewall/sync.js'
+import { syncFirewall } from './firewall/sync.js'
 import { watchRegion } from './region-watch.js'
 import { computeDesiredL3, type DesiredL3 } from './routers/desired.js'
 import { applyRouterPlan, planRouters, readRouters } from './routers/kernel.js'
@@ -70,6 +70,12 @@ export interface SyncReport {
   /** When it started (ms since the epoch). */
   readonly startedAt: number
   readonly durationMs: number
+  /** Where the time went: reading the region, routers, security groups and L2. */
+  readonly phases: {
+    readonly regionMs: number
+    readonly routersMs: number
+    readonly filterAndL2Ms: number
+  }
   /** Networks realized on the host. */
   readonly networks: number
   /** Ports bound to the host. */
@@ -142,6 +148,17 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
     let securityGroups: readonly unknown[] = []
     let allPorts: readonly unknown[] = []
     const claimProblems: Problem[] = []
+    const phase = { regionMs: 0, routersMs: 0, filterAndL2Ms: 0 }
+    let mark = began
+    const lap = () => {
+      const now = performance.now()
+      const ms = Math.round((now - mark) * 10) / 10
+      mark = now
+      return ms
+    }
+    // The routers' kernel state is read while the region answers.
+    const routersNow = realKernel ? readRouters(l3Identity.namespacePrefix) : undefined
+    routersNow?.catch(() => {})
     try {
       // One read of what the region holds: its copies and its hosts.
       const [portCopies, networks, subnets, routers, groups, agents] = await Promise.all([
@@ -194,30 +211,36 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
       throw error
     }
     failing = false
+    phase.regionMs = lap()
     if (signal.aborted) return
     // Routers first: their legs' taps then exist for L2 to plug.
     let routerChanges = 0
-    if (l3) {
-      const plan = planRouters(l3.routers, await readRouters(l3Identity.namespacePrefix))
+    if (l3 && routersNow) {
+      const plan = planRouters(l3.routers, await routersNow)
       routerChanges = plan.changes
       if (plan.changes > 0) await applyRouterPlan(plan, options.netns)
     }
-    // Security groups before L2 plugs a new tap, so no container is reachable unfiltered.
-    let firewall: FirewallReport | undefined
-    if (realKernel) {
-      firewall = await syncFirewall({
-        netns: options.netns,
-        host: options.host,
-        ports: allPorts,
-        groups: securityGroups,
-      })
-    }
-    const actual = await kernel.read()
+    phase.routersMs = lap()
+    // Security groups before L2 plugs a new tap, so no container is reachable unfiltered; the
+    // L2 state is read meanwhile (filtering changes no link).
+    const [firewall, actual] = await Promise.all([
+      realKernel
+        ? syncFirewall({
+            netns: options.netns,
+            host: options.host,
+            ports: allPorts,
+            groups: securityGroups,
+          })
+        : undefined,
+      kernel.read(),
+    ])
     const plan = planL2(desired, actual, tunnel)
     if (!isEmptyPlan(plan)) await kernel.apply(plan)
+    phase.filterAndL2Ms = lap()
     const report: SyncReport = {
       startedAt,
       durationMs: Math.round((performance.now() - began) * 10) / 10,
+      phases: phase,
       networks: desired.networks.length,
       localPorts: desired.networks.reduce((n, net) => n + net.localPorts.length, 0),
       routers: l3?.routers.length ?? 0,
