@@ -17,6 +17,10 @@
  *   2 ms (the MAC is known, so no ARP waits in the way); the time from the binding's `PUT`
  *   returning to the first datagram arriving, `--bindings` times, median and p99.
  *
+ * - security-group rule → effect: a rule added to (then removed from) the group of a running
+ *   RegionTwo container, while a RegionOne container sends it UDP every 2 ms: from the API call
+ *   returning to the first (last) datagram arriving, `--rules` times.
+ *
  * Progress goes to stderr; stdout gets a Markdown table, then the JSON of every figure.
  */
 import { spawn } from 'node:child_process'
@@ -39,12 +43,14 @@ const { values: args } = parseArgs({
     mib: { type: 'string', default: '256' },
     rr: { type: 'string', default: '2000' },
     bindings: { type: 'string', default: '20' },
+    rules: { type: 'string', default: '10' },
   },
 })
 const ROUNDS = Number(args.rounds)
 const MIB = Number(args.mib)
 const RR = Number(args.rr)
 const BINDINGS = Number(args.bindings)
+const RULES = Number(args.rules)
 const progress = (line: string) => process.stderr.write(`${line}\n`)
 
 /** A Node.js script run inside a namespace; resolves with its stdout. */
@@ -93,6 +99,12 @@ const UDP_SENDER = `
 const dgram = require('node:dgram'); const [host, port] = process.argv.slice(1)
 const s = dgram.createSocket('udp4'); const b = Buffer.from('x')
 setInterval(() => s.send(b, Number(port), host), 2)
+`
+const UDP_LISTENER = `
+const dgram = require('node:dgram'); const [host, port] = process.argv.slice(1)
+const s = dgram.createSocket('udp4')
+s.on('message', () => console.log(Date.now() + (performance.now() % 1)))
+s.bind(Number(port), host, () => console.log('ready'))
 `
 const UDP_RECEIVER = `
 const dgram = require('node:dgram'); const [host, port] = process.argv.slice(1)
@@ -242,6 +254,80 @@ async function bindingToFirstPacket(dp: DataPlaneLab, sender: Container, network
   return samples
 }
 
+/**
+ * A security-group rule's effect on a running container: a RegionOne container sends UDP every
+ * 2 ms to a RegionTwo container whose group has no ingress rule; the time from the rule's
+ * `POST` returning to the first datagram arriving, and from its `DELETE` returning to the last.
+ */
+async function ruleToEffect(dp: DataPlaneLab, sender: Container, networkId: string) {
+  const group = await dp.cloud.central.create<{ id: string }>('alice', 'security-groups', {
+    name: 'bench-udp',
+  })
+  const target = await dp.runContainer(dp.hosts[1]!.host, networkId, {
+    name: 'bench-rules',
+    securityGroups: [group.id],
+  })
+  await dp.cloud.worker.drain()
+  await dp.synced(target.host.host)
+  await ipBatch(
+    [['neigh', 'replace', target.ip, 'lladdr', target.port.mac_address, 'dev', 'eth0']],
+    {
+      netns: sender.netns,
+    },
+  )
+  const arrivals: number[] = []
+  let ready = false
+  const listener = nodeIn(target.netns, UDP_LISTENER, [target.ip, '7002'], (l) => {
+    if (l === 'ready') ready = true
+    else if (/^\d/.test(l)) arrivals.push(Number(l))
+  })
+  listener.done.catch(() => {})
+  const sending = nodeIn(sender.netns, UDP_SENDER, [target.ip, '7002'])
+  sending.done.catch(() => {})
+  const opened: number[] = []
+  const closed: number[] = []
+  try {
+    await until(async () => ready, 5000, 'listener ready')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    if (arrivals.length) throw new Error('datagrams arrived before any rule allowed them')
+    for (let i = 0; i < RULES; i++) {
+      const rule = await dp.cloud.central.create<{ id: string }>('alice', 'security-group-rules', {
+        security_group_id: group.id,
+        direction: 'ingress',
+        ethertype: 'IPv4',
+        protocol: 'udp',
+        port_range_min: 7002,
+        port_range_max: 7002,
+        remote_ip_prefix: '10.50.0.0/24',
+      })
+      const createdAt = Date.now()
+      await until(async () => arrivals.some((t) => t >= createdAt), 10_000, 'rule in effect')
+      opened.push(arrivals.find((t) => t >= createdAt)! - createdAt)
+      const removed = await dp.cloud.central.call(
+        'alice',
+        'DELETE',
+        `/v2.0/security-group-rules/${rule.id}`,
+      )
+      const deletedAt = Date.now()
+      if (removed.status !== 204) throw new Error(`rule delete: ${removed.status}`)
+      // Closed once nothing arrived for 300 ms; the last arrival says when.
+      await until(
+        async () => Date.now() - Math.max(deletedAt, arrivals.at(-1) ?? 0) > 300,
+        10_000,
+        'rule out of effect',
+      )
+      closed.push(Math.max(0, (arrivals.at(-1) ?? deletedAt) - deletedAt))
+      progress(
+        `rule ${i + 1}: in effect after ${round(opened.at(-1)!, 1)} ms, out after ${round(closed.at(-1)!, 1)} ms`,
+      )
+    }
+  } finally {
+    sending.child.kill('SIGKILL')
+    listener.child.kill('SIGKILL')
+  }
+  return { opened, closed }
+}
+
 async function main() {
   const dp = await DataPlaneLab.start({
     name: `bdp${randomBytes(2).toString('hex')}`,
@@ -278,6 +364,7 @@ async function main() {
       }
     }
     const bindings = await bindingToFirstPacket(dp, a, net.id)
+    const rules = await ruleToEffect(dp, a, net.id)
     const fig = (kind: 'ours' | 'bare') => ({
       mibPerS: round(median(results[kind].map((m) => m.mibPerS))),
       rrP50us: round(median(results[kind].map((m) => m.p50us))),
@@ -299,6 +386,13 @@ async function main() {
         max: round(Math.max(...bindings), 1),
         n: bindings.length,
       },
+      ruleToEffectMs: {
+        addedP50: round(median(rules.opened), 1),
+        addedMax: round(Math.max(...rules.opened), 1),
+        removedP50: round(median(rules.closed), 1),
+        removedMax: round(Math.max(...rules.closed), 1),
+        n: rules.opened.length,
+      },
     }
     console.log('| path | TCP MiB/s (median) | RR p50 µs | RR p99 µs |')
     console.log('|---|---|---|---|')
@@ -309,6 +403,10 @@ async function main() {
     console.log(
       `\nthroughput ours/bare ${figures.throughputRatio}, latency ours/bare ${figures.latencyRatio}; ` +
         `binding → first packet p50 ${figures.bindingToFirstPacketMs.p50} ms, p99 ${figures.bindingToFirstPacketMs.p99} ms (n ${bindings.length})`,
+    )
+    console.log(
+      `security-group rule in effect p50 ${figures.ruleToEffectMs.addedP50} ms (max ${figures.ruleToEffectMs.addedMax}), ` +
+        `out of effect p50 ${figures.ruleToEffectMs.removedP50} ms (max ${figures.ruleToEffectMs.removedMax})`,
     )
     console.log(JSON.stringify(figures))
   } finally {

@@ -23,6 +23,7 @@ import {
   type L2Plan,
 } from './kernel.js'
 import { RegionNetworkClient, type NetworkServiceOptions } from './region-client.js'
+import { readFirewall } from './firewall/kernel.js'
 import { syncFirewall } from './firewall/sync.js'
 import { watchRegion } from './region-watch.js'
 import { computeDesiredL3, type DesiredL3 } from './routers/desired.js'
@@ -156,9 +157,11 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
       mark = now
       return ms
     }
-    // The routers' kernel state is read while the region answers.
+    // The kernel is read while the region answers (L2 again below if routers change links).
     const routersNow = realKernel ? readRouters(l3Identity.namespacePrefix) : undefined
-    routersNow?.catch(() => {})
+    const firewallNow = realKernel ? readFirewall(options.netns) : undefined
+    let l2Now = kernel.read()
+    for (const read of [routersNow, firewallNow, l2Now]) read?.catch(() => {})
     try {
       // One read of what the region holds: its copies and its hosts.
       const [portCopies, networks, subnets, routers, groups, agents] = await Promise.all([
@@ -218,7 +221,10 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
     if (l3 && routersNow) {
       const plan = planRouters(l3.routers, await routersNow)
       routerChanges = plan.changes
-      if (plan.changes > 0) await applyRouterPlan(plan, options.netns)
+      if (plan.changes > 0) {
+        await applyRouterPlan(plan, options.netns)
+        l2Now = kernel.read()
+      }
     }
     phase.routersMs = lap()
     // Security groups before L2 plugs a new tap, so no container is reachable unfiltered; the
@@ -230,9 +236,10 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
             host: options.host,
             ports: allPorts,
             groups: securityGroups,
+            ...(firewallNow ? { actual: firewallNow } : {}),
           })
         : undefined,
-      kernel.read(),
+      l2Now,
     ])
     const plan = planL2(desired, actual, tunnel)
     if (!isEmptyPlan(plan)) await kernel.apply(plan)

@@ -47,7 +47,7 @@
  *   desired state 0.2 s, reading the kernel 0.4 s, applying 0.5 s.
  */
 import { parseSecurityGroups } from './group-records.js'
-import { applyFirewall, firewallInSync, readFirewall } from './kernel.js'
+import { applyFirewall, firewallInSync, readFirewall, type ActualFirewall } from './kernel.js'
 import { parsePorts } from './port-records.js'
 import type { FirewallProblem } from './problems.js'
 import { desiredFirewall, type DesiredFirewall } from './ruleset.js'
@@ -64,6 +64,11 @@ export interface FirewallRecords {
 export interface SyncFirewallOptions extends FirewallRecords {
   /** The host's network namespace; undefined: our own (a real host's root namespace). */
   readonly netns?: string | undefined
+  /**
+   * The kernel's tables, if the caller started reading them already (while it read the region,
+   * say); otherwise they are read here.
+   */
+  readonly actual?: Promise<ActualFirewall>
 }
 
 export interface FirewallReport {
@@ -101,7 +106,7 @@ export function firewallFromRecords(records: FirewallRecords): DesiredFirewall {
  */
 export async function syncFirewall(options: SyncFirewallOptions): Promise<FirewallReport> {
   const desired = firewallFromRecords(options)
-  const actual = await readFirewall(options.netns)
+  const actual = await (options.actual ?? readFirewall(options.netns))
   const problems = [...desired.problems]
   if (actual.bridgeNetfilter === undefined) {
     problems.push({
