@@ -26,7 +26,6 @@ export const gatewayDevice = (portId: string): string => `qg-${portId.slice(0, 1
 export const routerNamespace = (prefix: string, routerId: string): string =>
   `${prefix}qrouter-${routerId}`
 
-const ROUTER_INTERFACE = 'network:router_interface'
 const ROUTER_GATEWAY = 'network:router_gateway'
 
 export interface RouterLeg {
@@ -324,6 +323,3 @@ function transitTo(
   }
   return candidates.sort((a, b) => byString(a.key, b.key))[0]?.ip
 }
-
-/** For tests and callers that need them. */
-export const ROUTER_PORT_OWNERS = [ROUTER_INTERFACE, ROUTER_GATEWAY] as const
