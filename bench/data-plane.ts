@@ -4,7 +4,7 @@
  *   npx tsx bench/data-plane.ts [--rounds 5] [--mib 256] [--rr 2000] [--bindings 20]
  *
  * One lab (RegionOne and RegionTwo, one host each, real engines), the network service
- * in-process, the host agents. Two containers on one network, one per region, wired as the
+ * in-process, a host agent per host in a process of its own (`--in-process`: in this one). Two containers on one network, one per region, wired as the
  * network plugin wires them (ports bound, taps plugged by the agents, security groups on), are
  * compared with a bare path built by hand between the same two hosts: two namespaces, veths
  * into a plain bridge with a VXLAN device and static forwarding entries, no filtering — what
@@ -27,7 +27,7 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { bridgeBatch, ipBatch, netnsPath } from '@tricircle/iproute'
+import { bridgeBatch, ipBatch, ipJson, netnsPath } from '@tricircle/iproute'
 import {
   DataPlaneLab,
   until,
@@ -44,6 +44,7 @@ const { values: args } = parseArgs({
     rr: { type: 'string', default: '2000' },
     bindings: { type: 'string', default: '20' },
     rules: { type: 'string', default: '10' },
+    'in-process': { type: 'boolean', default: false },
   },
 })
 const ROUNDS = Number(args.rounds)
@@ -268,7 +269,17 @@ async function ruleToEffect(dp: DataPlaneLab, sender: Container, networkId: stri
     securityGroups: [group.id],
   })
   await dp.cloud.worker.drain()
-  await dp.synced(target.host.host)
+  // Plugged (so filtered) before any datagram is sent.
+  await until(
+    async () =>
+      (
+        await ipJson<{ master?: string }[]>(['link', 'show', 'dev', tapName(target.port.id)], {
+          netns: target.host.netns,
+        })
+      )[0]?.master !== undefined,
+    10_000,
+    'the target plugged',
+  )
   await ipBatch(
     [['neigh', 'replace', target.ip, 'lladdr', target.port.mac_address, 'dev', 'eth0']],
     {
@@ -336,6 +347,8 @@ async function main() {
       { name: 'RegionTwo', hosts: 1 },
     ],
     pollMs: 30_000,
+    // As deployed: each agent its own process, off the in-process services' event loop.
+    agentProcesses: !args['in-process'],
   })
   try {
     const net = await dp.cloud.central.create<{ id: string }>('alice', 'networks', {
@@ -372,6 +385,7 @@ async function main() {
     })
     const figures = {
       machine: { cpus: cpus().length, load: loadavg().map((l) => round(l)) },
+      agents: args['in-process'] ? 'in-process' : 'processes',
       rounds: ROUNDS,
       mib: MIB,
       rr: RR,

@@ -8,15 +8,17 @@
  * region's gateway.
  */
 import { until } from '@tricircle/core/testing'
+import { spawn } from 'node:child_process'
 import { createReadStream } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { createLogger, type Logger } from '@tricircle/core'
 import { buildBusyboxImage, createDockerImageEngine, dockerClient } from '@tricircle/host-images'
 import { ipBatch, ipJson, runIn } from '@tricircle/iproute'
 import { addOutside, createLab, listNetns, type Lab, type LabHost } from '@tricircle/lab'
-import { startHostAgent, type HostAgent } from '../agent.js'
+import { startHostAgent, type HostAgent, type SyncReport } from '../agent.js'
 import { tapName } from '../desired.js'
 import { SERVICE_TOKEN, startTestCloud, type TestCloud } from '../testing.js'
 
@@ -51,12 +53,55 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
+/** A host agent in a child process (`agent-process.ts`), seen through its reports. */
+function agentProcess(options: Record<string, unknown>): HostAgent {
+  const script = fileURLToPath(new URL('./agent-process.ts', import.meta.url))
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let registered = false
+  let lastSync: SyncReport | undefined
+  let rest = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n')
+    rest = lines.pop() ?? ''
+    for (const line of lines) {
+      const report = JSON.parse(line) as { registered: boolean; sync?: SyncReport }
+      registered = report.registered
+      lastSync = report.sync
+    }
+  })
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
+  const unsupported = () => Promise.reject(new Error('an agent process cannot be asked to sync'))
+  return {
+    syncNow: unsupported,
+    nextSync: unsupported,
+    get lastSync() {
+      return lastSync
+    },
+    failing: false,
+    get registered() {
+      return registered
+    },
+    async stop() {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
 export interface DataPlaneLabOptions {
   /** Lab name (namespace prefix). */
   readonly name: string
   readonly regions: readonly { readonly name: string; readonly hosts: number }[]
   /** Agents' full-resync period; default 2 s (changes arrive through the region's watch). */
   readonly pollMs?: number
+  /**
+   * Run each agent in a process of its own, as deployed, instead of in this one (where it
+   * shares the event loop with the in-process services). Such an agent cannot be asked to
+   * sync; its `lastSync` follows the process's reports.
+   */
+  readonly agentProcesses?: boolean
 }
 
 export class DataPlaneLab {
@@ -71,6 +116,7 @@ export class DataPlaneLab {
     readonly cloud: TestCloud,
     readonly stateDir: string,
     readonly pollMs: number,
+    readonly agentProcesses: boolean,
   ) {
     this.log = createLogger({ level: 'warn', file: join(stateDir, AGENT_LOG) })
   }
@@ -81,7 +127,13 @@ export class DataPlaneLab {
     let cloud: TestCloud | undefined
     try {
       const [description] = await Promise.all([lab.up(), startTestCloud().then((c) => (cloud = c))])
-      const self = new DataPlaneLab(lab, cloud!, stateDir, options.pollMs ?? 2000)
+      const self = new DataPlaneLab(
+        lab,
+        cloud!,
+        stateDir,
+        options.pollMs ?? 2000,
+        options.agentProcesses ?? false,
+      )
       const image = await buildBusyboxImage({
         outputPath: join(stateDir, 'busybox.tar'),
         repoTag: IMAGE,
@@ -127,6 +179,21 @@ export class DataPlaneLab {
   startAgent(host: LabHost): HostAgent {
     const region = this.cloud.regions.find((r) => r.name === host.region)
     if (!region) throw new Error(`no region ${host.region} in the test cloud`)
+    if (this.agentProcesses) {
+      const agent = agentProcess({
+        region: host.region,
+        host: host.host,
+        tunnelIp: host.tunnelIp,
+        tunnelDevice: host.tunnelDevice,
+        netns: host.netns,
+        physicalInterfaces: { [PHYSICAL_NETWORK]: host.externalDevice },
+        url: region.url,
+        token: SERVICE_TOKEN,
+        pollMs: this.pollMs,
+      })
+      this.agents.set(host.host, agent)
+      return agent
+    }
     const agent = startHostAgent({
       region: host.region,
       host: host.host,
