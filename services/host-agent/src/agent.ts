@@ -1,15 +1,17 @@
 /**
- * The host agent's L2 part: one per compute host. It registers the host's tunnel address with
- * the region's network service (and again as a heartbeat), and keeps the host's bridges, VXLAN
- * devices and forwarding entries equal to what the region's ports call for.
+ * The host agent: one per compute host. It registers the host's tunnel address with the
+ * region's network service (and again as a heartbeat), and keeps the host's data plane equal to
+ * what the region holds: routers (`routers/`), security groups (`firewall/`), then bridges,
+ * VXLAN devices, forwarding entries and plugged taps (`desired.ts`, `kernel.ts`).
  *
- * Level-triggered, with `runController`: every poll (and on demand) one reconcile reads the
- * desired state (the region's ports, hosts and the segments of this host's networks, as the
- * services' user) and the actual state (the kernel), and runs only the difference. A restart
- * therefore changes nothing that is right, and repairs whatever drifted meanwhile. When the
- * network service cannot be reached nothing is changed: what is programmed keeps forwarding,
- * and the read is retried with exponential backoff (the periodic poll pauses until one
- * succeeds, so the backoff is not cut short).
+ * Level-triggered, with `runController`: each reconcile reads the desired state (the region's
+ * copies and hosts, as the services' user) and the actual state (the kernel, read meanwhile),
+ * and runs only the difference. It runs on every change the region reports (a long poll), on a
+ * new tap in the host's namespace, and on a slow periodic resync. A restart therefore changes
+ * nothing that is right, and repairs whatever drifted meanwhile. When the network service
+ * cannot be reached nothing is changed: what is programmed keeps forwarding, and the read is
+ * retried with exponential backoff (the periodic resync pauses until one succeeds, so the
+ * backoff is not cut short).
  */
 import { runController, type Logger } from '@tricircle/core'
 import { monitor } from '@tricircle/iproute'
