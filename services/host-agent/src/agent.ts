@@ -111,6 +111,16 @@ export interface HostAgent {
   stop(): Promise<void>
 }
 
+/** What one sync reads of the region. */
+interface RegionState {
+  readonly ports: Record<string, unknown>[]
+  readonly networks: Record<string, unknown>[]
+  readonly subnets: Record<string, unknown>[]
+  readonly routers: Record<string, unknown>[]
+  readonly securityGroups: Record<string, unknown>[]
+  readonly agents: Map<string, { tunnelIp: string; alive: boolean }>
+}
+
 const L2_KEY = 'l2'
 const HOST_KEY = 'host'
 
@@ -142,15 +152,41 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
   let lastReported = ''
   let waiters: { after: number; resolve: (r: SyncReport) => void }[] = []
 
+  /** One read of what the region holds: its copies and its hosts (routers' data on a real kernel). */
+  async function readRegion(signal: AbortSignal): Promise<RegionState> {
+    const [ports, networks, subnets, routers, securityGroups, agents] = await Promise.all([
+      region.copies('port', signal),
+      region.copies('network', signal),
+      realKernel ? region.copies('subnet', signal) : [],
+      realKernel ? region.copies('router', signal) : [],
+      realKernel ? region.copies('security_group', signal) : [],
+      region.agents(signal),
+    ])
+    return { ports, networks, subnets, routers, securityGroups, agents }
+  }
+
+  /** Binds the routers' ports this host must hold; a failure is a problem, not a failed sync. */
+  async function claimRouterPorts(l3: DesiredL3, signal: AbortSignal): Promise<Problem[]> {
+    const problems: Problem[] = []
+    for (const claim of l3.claims) {
+      try {
+        await region.bindPort(claim.portId, options.host, signal)
+        log.info(claim, "bound a router's port to this host")
+      } catch (error) {
+        // The rest of the host's state does not wait for one router.
+        problems.push({
+          kind: 'router',
+          message: `could not bind port ${claim.portId} of router ${claim.routerId} here: ${String(error)}`,
+        })
+      }
+    }
+    return problems
+  }
+
   async function sync(signal: AbortSignal): Promise<void> {
     const seq = ++started
     const startedAt = Date.now()
     const began = performance.now()
-    let desired
-    let l3: DesiredL3 | undefined
-    let securityGroups: readonly unknown[] = []
-    let allPorts: readonly unknown[] = []
-    const claimProblems: Problem[] = []
     const phase = { regionMs: 0, routersMs: 0, filterAndL2Ms: 0 }
     let mark = began
     const lap = () => {
@@ -164,57 +200,31 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
     const firewallNow = realKernel ? readFirewall(options.netns) : undefined
     let l2Now = kernel.read()
     for (const read of [routersNow, firewallNow, l2Now]) read?.catch(() => {})
+    let held: RegionState
     try {
-      // One read of what the region holds: its copies and its hosts.
-      const [portCopies, networks, subnets, routers, groups, agents] = await Promise.all([
-        region.copies('port', signal),
-        region.copies('network', signal),
-        realKernel ? region.copies('subnet', signal) : [],
-        realKernel ? region.copies('router', signal) : [],
-        realKernel ? region.copies('security_group', signal) : [],
-        region.agents(signal),
-      ])
-      securityGroups = groups
-      allPorts = portCopies
-      const ports = portCopies.map(l2PortOf).filter((p): p is L2Port => p !== undefined)
-      const hosts = new Map([...agents].map(([name, a]) => [name, a.tunnelIp]))
-      const index = L2Index.from({
-        ports,
-        hosts,
-        networks: networks.map(l2NetworkOf).filter((n) => n !== undefined),
-      })
-      desired = index.desiredFor(identity)
-      if (realKernel) {
-        l3 = computeDesiredL3(
-          {
-            region: options.region,
-            hosts: new Map([...agents].map(([name, a]) => [name, a.alive])),
-            ports: portCopies,
-            networks,
-            subnets,
-            routers,
-          },
-          l3Identity,
-        )
-        // The router's ports must be bound here before L2 gives their networks a bridge.
-        for (const claim of l3.claims) {
-          try {
-            await region.bindPort(claim.portId, options.host, signal)
-            log.info(claim, "bound a router's port to this host")
-          } catch (error) {
-            // The rest of the host's state does not wait for one router.
-            claimProblems.push({
-              kind: 'router',
-              message: `could not bind port ${claim.portId} of router ${claim.routerId} here: ${String(error)}`,
-            })
-          }
-        }
-      }
+      held = await readRegion(signal)
     } catch (error) {
       // Nothing is changed: the host keeps forwarding with what is programmed.
       failing = true
       throw error
     }
+    const desired = L2Index.from({
+      ports: held.ports.map(l2PortOf).filter((p): p is L2Port => p !== undefined),
+      hosts: new Map([...held.agents].map(([name, a]) => [name, a.tunnelIp])),
+      networks: held.networks.map(l2NetworkOf).filter((n) => n !== undefined),
+    }).desiredFor(identity)
+    const l3 = realKernel
+      ? computeDesiredL3(
+          {
+            region: options.region,
+            hosts: new Map([...held.agents].map(([name, a]) => [name, a.alive])),
+            ...held,
+          },
+          l3Identity,
+        )
+      : undefined
+    // The router's ports must be bound here before L2 gives their networks a bridge.
+    const claimProblems = l3 ? await claimRouterPorts(l3, signal) : []
     failing = false
     phase.regionMs = lap()
     if (signal.aborted) return
@@ -236,8 +246,8 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
         ? syncFirewall({
             netns: options.netns,
             host: options.host,
-            ports: allPorts,
-            groups: securityGroups,
+            ports: held.ports,
+            groups: held.securityGroups,
             ...(firewallNow ? { actual: firewallNow } : {}),
           })
         : undefined,

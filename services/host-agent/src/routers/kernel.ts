@@ -74,14 +74,12 @@ export function listRouterNamespaces(prefix: string): string[] {
   }
 }
 
-interface JsonLink {
+/** `ip -j addr show`: every link with its MAC, MTU and flags, and its addresses. */
+interface JsonAddr {
   ifname?: string
   address?: string
   mtu?: number
   flags?: string[]
-}
-interface JsonAddr {
-  ifname?: string
   addr_info?: { local?: string; prefixlen?: number; scope?: string }[]
 }
 interface JsonRoute {
@@ -92,15 +90,14 @@ interface JsonRoute {
 /** Reads one router namespace. */
 export async function readRouter(namespace: string): Promise<ActualRouter> {
   const options = { netns: namespace }
-  const [links, addrs, routes, forwarding, nat] = await Promise.all([
-    ipJson<JsonLink[]>(['link', 'show'], options),
+  const [links, routes, forwarding, nat] = await Promise.all([
     ipJson<JsonAddr[]>(['addr', 'show'], options),
     ipJson<JsonRoute[]>(['-4', 'route', 'show'], options),
     runIn(namespace, 'cat', ['/proc/sys/net/ipv4/ip_forward']),
     readNat(namespace),
   ])
   const addresses = new Map<string, string[]>()
-  for (const a of addrs) {
+  for (const a of links) {
     const list = (a.addr_info ?? [])
       .filter((i) => i.scope === 'global' && i.local)
       .map((i) => `${i.local}/${i.prefixlen}`)

@@ -294,9 +294,9 @@ export class DataPlaneLab {
       ],
       { netns },
     )
-    const made2: Container = { name, host, port, ip: fixed.ip_address, pid, netns }
-    this.containers.push(made2)
-    return made2
+    const wired: Container = { name, host, port, ip: fixed.ip_address, pid, netns }
+    this.containers.push(wired)
+    return wired
   }
 
   /** Pings `to` from a container (or a namespace); resolves true when `count` replies came. */
