@@ -90,6 +90,10 @@ export function identityCommands(ctx: Context): Command {
       '--network-url <region=url...>',
       "a region's network service (repeat per region; CentralRegion's is the central one)",
     )
+    .option(
+      '--container-url <region=url...>',
+      "a region's container service (repeat per region; registered with /v1 appended)",
+    )
     .action(
       async (o: {
         password?: string
@@ -98,6 +102,7 @@ export function identityCommands(ctx: Context): Command {
         regions: string
         imageUrl?: string
         networkUrl?: string[]
+        containerUrl?: string[]
       }) => {
         const stateDir = ctx.stateDir()
         mkdirSync(stateDir, { recursive: true, mode: 0o700 })
@@ -125,6 +130,7 @@ export function identityCommands(ctx: Context): Command {
             serviceUserPassword: servicePassword,
             ...(o.imageUrl ? { imageUrl: o.imageUrl } : {}),
             ...(o.networkUrl ? { networkUrls: regionUrls(o.networkUrl) } : {}),
+            ...(o.containerUrl ? { containerUrls: regionUrls(o.containerUrl) } : {}),
           })
         } finally {
           await handle.close()

@@ -3,6 +3,7 @@
  * turns argv and env into explicit options for the commands below.
  */
 import { Command } from 'commander'
+import { serveComputeAgentCommand, serveContainerCommand } from './container.js'
 import { identityCommands, serveCommand } from './identity.js'
 import { serveImageCommand } from './image.js'
 import { serveHostAgentCommand } from './host-agent.js'
@@ -26,7 +27,9 @@ program.addCommand(
     .addCommand(serveNetworkCommand({ env, stateDir }))
     .addCommand(serveRegionNetworkCommand({ env, stateDir }))
     .addCommand(serveHostAgentCommand({ env, stateDir }))
-    .addCommand(serveNetpluginCommand({ env, stateDir })),
+    .addCommand(serveNetpluginCommand({ env, stateDir }))
+    .addCommand(serveContainerCommand({ env, stateDir }))
+    .addCommand(serveComputeAgentCommand({ env, stateDir })),
 )
 program.addCommand(labCommands({ env, stateDir }))
 program.addCommand(identityCommands({ env, stateDir }))

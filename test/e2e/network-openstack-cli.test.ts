@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test'
 import { openstack, openstackCliAvailable, openstackJson } from '../support/openstack-cli.js'
 import {
   addMember,
+  memberEnv,
   login,
   startIdentityServer,
   type RunningIdentity,
@@ -38,15 +39,8 @@ describe(
       cloud = await startNetworkCloud(identity)
       await addMember(identity, 'alice', 'alpha')
       await addMember(identity, 'bob', 'beta')
-      const user = (name: string, project: string) => ({
-        ...identity.adminEnv,
-        OS_USERNAME: name,
-        OS_PASSWORD: `${name}-password`,
-        OS_PROJECT_NAME: project,
-        OS_REGION_NAME: 'CentralRegion',
-      })
-      alice = user('alice', 'alpha')
-      bob = user('bob', 'beta')
+      alice = memberEnv(identity, 'alice', 'alpha')
+      bob = memberEnv(identity, 'bob', 'beta')
       admin = { ...identity.adminEnv, OS_REGION_NAME: 'CentralRegion' }
     })
     after(async () => {

@@ -123,3 +123,19 @@ export async function addMember(identity: RunningIdentity, user: string, project
   await call('PUT', `/projects/${p.project.id}/users/${u.user.id}/roles/${roles.roles[0]!.id}`)
   return p.project.id
 }
+
+/** The OS_* variables of a member `addMember` made, as their openrc would give them. */
+export function memberEnv(
+  identity: RunningIdentity,
+  user: string,
+  project: string,
+  region = 'CentralRegion',
+): Record<string, string> {
+  return {
+    ...identity.adminEnv,
+    OS_USERNAME: user,
+    OS_PASSWORD: `${user}-password`,
+    OS_PROJECT_NAME: project,
+    OS_REGION_NAME: region,
+  }
+}

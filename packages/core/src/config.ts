@@ -115,6 +115,17 @@ export const BindConfig = Type.Object(
   { additionalProperties: false },
 )
 
+/** How a service signs in to the identity service as the services' user. */
+export const ServiceAuthConfig = Type.Object(
+  {
+    identityUrl: Type.String({ minLength: 1 }),
+    username: Type.String({ minLength: 1 }),
+    password: Type.String({ minLength: 1 }),
+    project: Type.String({ minLength: 1, default: 'service' }),
+  },
+  { additionalProperties: false },
+)
+
 export const LogConfig = Type.Object(
   {
     level: Type.Union(

@@ -1,17 +1,6 @@
 import { hostname } from 'node:os'
 import { Type, type Static } from 'typebox'
-import { LogConfig } from '@tricircle/core'
-
-/** How the agent signs in as the services' user (the credentials file `bootstrap` writes). */
-export const HostAgentAuthConfig = Type.Object(
-  {
-    identityUrl: Type.String({ minLength: 1 }),
-    username: Type.String({ minLength: 1 }),
-    password: Type.String({ minLength: 1 }),
-    project: Type.String({ minLength: 1, default: 'service' }),
-  },
-  { additionalProperties: false },
-)
+import { LogConfig, ServiceAuthConfig } from '@tricircle/core'
 
 /** One compute host's agent (`TRICIRCLE_HOST_AGENT_*` in the environment). */
 export const HostAgentConfig = Type.Object(
@@ -46,7 +35,7 @@ export const HostAgentConfig = Type.Object(
     namespacePrefix: Type.Optional(Type.String()),
     /** MTU of tenant interfaces: the underlay's minus 50. */
     mtu: Type.Integer({ minimum: 576, maximum: 9000, default: 1450 }),
-    auth: HostAgentAuthConfig,
+    auth: ServiceAuthConfig,
   },
   { additionalProperties: false },
 )

@@ -57,3 +57,33 @@ describe('bootstrap with the image service and the service user', () => {
     assert.ok(roles.includes('service') && roles.includes('admin'), roles.join(','))
   })
 })
+
+describe('bootstrap with container services', () => {
+  test("registers each region's zun with /v1, once however often it runs", async (t) => {
+    const id = await startTestIdentity()
+    t.after(() => id.close())
+    const run = (url: string) =>
+      bootstrap(id.deps.db, id.clock, {
+        adminPassword: ADMIN_PASSWORD,
+        identityUrl: 'http://identity.test:5000',
+        containerUrls: { RegionOne: url, RegionTwo: 'http://zun2.test:9517/v1/' },
+      })
+    await run('http://zun1.test:9517')
+    await run('http://zun1.test:9517/')
+    const endpoints = await id.deps.db
+      .selectFrom('endpoints')
+      .innerJoin('services', 'services.id', 'endpoints.service_id')
+      .select(['services.name', 'endpoints.region_id', 'endpoints.interface', 'endpoints.url'])
+      .where('services.type', '=', 'container')
+      .where('endpoints.interface', '=', 'public')
+      .orderBy('endpoints.region_id')
+      .execute()
+    assert.deepEqual(
+      endpoints.map((e) => [e.name, e.region_id, e.url]),
+      [
+        ['zun', 'RegionOne', 'http://zun1.test:9517/v1'],
+        ['zun', 'RegionTwo', 'http://zun2.test:9517/v1'],
+      ],
+    )
+  })
+})

@@ -19,6 +19,11 @@ export interface BootstrapOptions {
    */
   networkUrls?: Readonly<Record<string, string>>
   /**
+   * Base URL of each region's container service; registered in its region with `/v1` appended,
+   * since zunclient strips `/v1` from its paths and appends the rest to the catalog URL.
+   */
+  containerUrls?: Readonly<Record<string, string>>
+  /**
    * When given, the services' own user (`SERVICE_USER`, roles `service` and `admin` on project
    * `service`) is created or given this password.
    */
@@ -194,6 +199,19 @@ export async function bootstrap(
         // Neutron's catalog URL is unversioned: clients append /v2.0.
         urls: Object.fromEntries(
           Object.entries(options.networkUrls).map(([r, url]) => [r, url.replace(/\/+$/, '')]),
+        ),
+      })
+    }
+    if (options.containerUrls) {
+      await registerService(trx, {
+        type: 'container',
+        name: 'zun',
+        description: 'Tricircle container',
+        urls: Object.fromEntries(
+          Object.entries(options.containerUrls).map(([r, url]) => [
+            r,
+            `${url.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1`,
+          ]),
         ),
       })
     }

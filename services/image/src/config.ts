@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { BindConfig, DatabaseConfig, LogConfig } from '@tricircle/core'
+import { BindConfig, DatabaseConfig, LogConfig, ServiceAuthConfig } from '@tricircle/core'
 
 export const ImageConfig = Type.Object(
   {
@@ -21,15 +21,7 @@ export const ImageConfig = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     /** The service user this process signs in as to follow token revocations. */
-    auth: Type.Object(
-      {
-        identityUrl: Type.String({ minLength: 1 }),
-        username: Type.String({ minLength: 1 }),
-        password: Type.String({ minLength: 1 }),
-        project: Type.String({ minLength: 1, default: 'service' }),
-      },
-      { additionalProperties: false },
-    ),
+    auth: ServiceAuthConfig,
   },
   { additionalProperties: false },
 )

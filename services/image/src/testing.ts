@@ -43,7 +43,7 @@ export interface TestImageService {
 
 /** The image service on its own database (in-memory SQLite unless `url`) and a temp store. */
 export async function startTestImage(
-  options: { url?: string; quotaBytes?: number } = {},
+  options: { url?: string; quotaBytes?: number; tokens?: Record<string, AuthContext> } = {},
 ): Promise<TestImageService> {
   const handle = openDatabase<ImageDb>(options.url ?? 'sqlite::memory:')
   await migrate(handle.db, migrations)
@@ -64,7 +64,7 @@ export async function startTestImage(
     log: silentLogger(),
     clock: manualClock(Date.now()),
     store,
-    verifier: staticVerifier(TOKENS),
+    verifier: staticVerifier(options.tokens ?? TOKENS),
   }
   const app = createApp(deps)
   return {

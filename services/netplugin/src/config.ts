@@ -1,7 +1,6 @@
 import { hostname } from 'node:os'
 import { Type, type Static } from 'typebox'
-import { LogConfig } from '@tricircle/core'
-import { HostAgentAuthConfig } from '@tricircle/host-agent'
+import { LogConfig, ServiceAuthConfig } from '@tricircle/core'
 
 /** One host's network plugin (`TRICIRCLE_NETPLUGIN_*` in the environment). */
 export const NetpluginConfig = Type.Object(
@@ -24,7 +23,7 @@ export const NetpluginConfig = Type.Object(
     /** One request to the network service may take this long. */
     requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
     /** How the plugin signs in as the services' user. */
-    auth: HostAgentAuthConfig,
+    auth: ServiceAuthConfig,
   },
   { additionalProperties: false },
 )

@@ -1,16 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { BindConfig, DatabaseConfig, LogConfig } from '@tricircle/core'
-
-/** The service user a network service signs in as (token revocations, calls to other regions). */
-export const ServiceAuthConfig = Type.Object(
-  {
-    identityUrl: Type.String({ minLength: 1 }),
-    username: Type.String({ minLength: 1 }),
-    password: Type.String({ minLength: 1 }),
-    project: Type.String({ minLength: 1, default: 'service' }),
-  },
-  { additionalProperties: false },
-)
+import { BindConfig, DatabaseConfig, LogConfig, ServiceAuthConfig } from '@tricircle/core'
 
 /** Default per-project quotas; -1 is unlimited, as in Neutron. */
 export const QuotaConfig = Type.Object(

@@ -28,7 +28,10 @@ export const neutronFault: Fault = {
   body: (e) => ({ NeutronError: { type: e.name, message: e.message, detail: e.detail } }),
 }
 
-/** Zun's ParsableErrorMiddleware shape; `code` is `container.<kebab-name>`. */
+/**
+ * Zun's ParsableErrorMiddleware shape; `code` is `container.<kebab-name>`. The message is both
+ * `title` and `detail`, as Zun sends it: zunclient prints the title.
+ */
 export const zunFault: Fault = {
   body: (e, requestId) => ({
     errors: [
@@ -36,7 +39,7 @@ export const zunFault: Fault = {
         request_id: requestId,
         code: `container.${kebab(e.name)}`,
         status: e.status,
-        title: title(e.status),
+        title: e.message,
         detail: e.message,
         links: [],
       },

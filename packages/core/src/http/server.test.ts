@@ -145,7 +145,7 @@ describe('createServer: fault bodies', () => {
           request_id: res.headers['x-openstack-request-id'],
           code: 'container.container-not-found',
           status: 404,
-          title: 'Not Found',
+          title: 'Container abc could not be found.',
           detail: 'Container abc could not be found.',
           links: [],
         },

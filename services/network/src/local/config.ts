@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { BindConfig, DatabaseConfig, LogConfig } from '@tricircle/core'
-import { ServiceAuthConfig } from '../config.js'
+import { BindConfig, DatabaseConfig, LogConfig, ServiceAuthConfig } from '@tricircle/core'
 
 /** One region's network service (Tricircle's local Neutron). */
 export const LocalNetworkConfig = Type.Object(

@@ -1,0 +1,137 @@
+/**
+ * The compute agent's reconciler. It long-polls the containers placed on its host, carries out
+ * each one's pending operation (several containers at once, one operation per container at a
+ * time), and every `resyncSeconds` compares the engine with what the service shows: a status
+ * that drifted (a container killed or removed behind our back) is reported, and a container of
+ * ours the service no longer has is removed. A heartbeat registers the host and its capacity.
+ * A restart resumes where it was: pending operations are idempotent and are simply carried out.
+ */
+import type { HostContainer, HostReport } from '@tricircle/container'
+import type { AgentContext } from './context.js'
+import type { ContainerService } from './container-service.js'
+import { observe } from './observe.js'
+import { carryOut } from './operations.js'
+
+export interface ComputeAgentOptions {
+  readonly ctx: AgentContext
+  readonly service: ContainerService
+  /** What the heartbeat says about the host. */
+  readonly hostReport: () => Promise<HostReport>
+  readonly heartbeatSeconds?: number
+  readonly resyncSeconds?: number
+  /** How long one long poll is held. */
+  readonly pollSeconds?: number
+}
+
+export interface ComputeAgent {
+  /** The revision of the last container list read (for tests). */
+  readonly revision: string | undefined
+  /** Operations under way now. */
+  readonly busy: number
+  /** Compares the engine with the service now. */
+  resync(): Promise<void>
+  stop(): Promise<void>
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+  })
+
+export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
+  const { ctx, service } = options
+  const { log } = ctx
+  const stopping = new AbortController()
+  const inFlight = new Map<string, Promise<void>>()
+  let containers: HostContainer[] = []
+  let revision: string | undefined
+
+  function dispatch(list: HostContainer[]): void {
+    for (const c of list) {
+      if (!c.pending || inFlight.has(c.uuid)) continue
+      const task = carryOut(ctx, c)
+        .then((report) => ctx.report(c.uuid, report))
+        .catch((error: unknown) =>
+          log.warn({ err: error, container: c.uuid }, 'could not report an operation'),
+        )
+        .finally(() => inFlight.delete(c.uuid))
+      inFlight.set(c.uuid, task)
+    }
+  }
+
+  async function watch(): Promise<void> {
+    let failures = 0
+    while (!stopping.signal.aborted) {
+      try {
+        const answer = await service.containers(
+          ctx.host,
+          revision,
+          revision ? (options.pollSeconds ?? 25) : 0,
+          stopping.signal,
+        )
+        failures = 0
+        revision = answer.revision
+        containers = answer.containers
+        dispatch(containers)
+      } catch (error) {
+        if (stopping.signal.aborted) return
+        failures++
+        log.warn({ err: error }, 'could not read the host’s containers; retrying')
+        await sleep(Math.min(200 * 2 ** failures, 5000), stopping.signal)
+      }
+    }
+  }
+
+  async function resync(): Promise<void> {
+    const known = new Map(containers.map((c) => [c.uuid, c]))
+    for (const c of containers) {
+      if (c.pending || inFlight.has(c.uuid)) continue
+      const seen = await observe(ctx, c)
+      if (seen.status !== undefined && seen.status !== c.status) {
+        log.info({ container: c.uuid, from: c.status, to: seen.status }, 'container drifted')
+        await ctx.report(c.uuid, seen)
+      }
+    }
+    // Ours on the engine, unknown to the service: deleted while we were away.
+    if (revision === undefined) return
+    for (const summary of await ctx.engine.list()) {
+      if (known.has(summary.uuid) || inFlight.has(summary.uuid)) continue
+      if (summary.labels['tricircle.region'] !== ctx.region) continue
+      log.info({ container: summary.uuid }, 'removing a container the service no longer has')
+      await ctx.engine.remove(summary.uuid, { force: true })
+    }
+  }
+
+  async function every(seconds: number, work: () => Promise<void>, what: string): Promise<void> {
+    while (!stopping.signal.aborted) {
+      try {
+        await work()
+      } catch (error) {
+        if (!stopping.signal.aborted) log.warn({ err: error }, `${what} failed`)
+      }
+      await sleep(seconds * 1000, stopping.signal)
+    }
+  }
+
+  const heartbeat = async () => service.heartbeat(ctx.host, await options.hostReport())
+  const loops = [
+    every(options.heartbeatSeconds ?? 10, heartbeat, 'heartbeat'),
+    watch(),
+    every(options.resyncSeconds ?? 10, resync, 'resync'),
+  ]
+
+  return {
+    get revision() {
+      return revision
+    },
+    get busy() {
+      return inFlight.size
+    },
+    resync,
+    async stop() {
+      stopping.abort()
+      await Promise.allSettled([...loops, ...inFlight.values()])
+    },
+  }
+}

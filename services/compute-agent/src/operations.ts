@@ -1,0 +1,142 @@
+/**
+ * Carrying out a container's pending operation on this host, then reporting what the engine
+ * shows afterwards with the operation's id, so the container service clears it. Create and
+ * rebuild failures put the container in Error with the reason; a failed action leaves the
+ * observed state and says why in `status_reason`.
+ */
+import type {
+  ContainerReport,
+  HostContainer,
+  PendingOperation,
+  RequestedNetwork,
+} from '@tricircle/container'
+import type { AgentContext } from './context.js'
+import { createOnEngine } from './create-flow.js'
+import { createNetworkFor } from './network-attach.js'
+import { observe } from './observe.js'
+import { addressesOf, ensurePorts, releasePorts } from './ports.js'
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+async function deleteContainer(
+  ctx: AgentContext,
+  c: HostContainer,
+  op: PendingOperation & { op: 'delete' },
+) {
+  if (op.stop) await ctx.engine.stop(c.uuid, 10).catch(() => undefined)
+  // `rm -f` disconnects every network: the plugin removes the endpoints and veths.
+  await ctx.engine.remove(c.uuid, { force: true })
+  await releasePorts(ctx, c.uuid, c.requested_networks)
+}
+
+async function attach(
+  ctx: AgentContext,
+  c: HostContainer,
+  op: PendingOperation & { op: 'network_attach' },
+) {
+  const request: RequestedNetwork = {
+    network: op.network,
+    ...(op.port ? { port: op.port } : {}),
+    ...(op.fixed_ip ? { fixed_ip: op.fixed_ip } : {}),
+    preserve_on_delete: op.port !== undefined,
+  }
+  const all = [...c.requested_networks, request]
+  // ensurePorts keeps the existing ones and makes (or claims) the new one.
+  const ports = await ensurePorts(ctx, { ...c, requested_networks: all })
+  const added = ports.at(-1)!
+  if (added.request.preserve_on_delete) {
+    await ctx.network.claimPort(added.port.id, c.uuid, ctx.host, c.security_groups)
+  }
+  const ip = added.port.fixed_ips.find((f) => !f.ip_address.includes(':'))?.ip_address
+  await createNetworkFor(ctx, added)
+  try {
+    await ctx.engine.connect(c.uuid, { networkId: op.network, ...(ip ? { ipv4Address: ip } : {}) })
+  } catch (error) {
+    await releasePorts(ctx, c.uuid, [added.request], { sweep: false })
+    await ctx.report(c.uuid, {
+      requested_networks: c.requested_networks,
+      addresses: addressesOf(ports.slice(0, -1)),
+    })
+    throw error
+  }
+}
+
+async function detach(
+  ctx: AgentContext,
+  c: HostContainer,
+  op: PendingOperation & { op: 'network_detach' },
+) {
+  const target = c.requested_networks.find((r) =>
+    op.port ? r.port === op.port : r.network === op.network,
+  )
+  if (!target) return
+  await ctx.engine.disconnect(c.uuid, target.network, { force: true })
+  await releasePorts(ctx, c.uuid, [target], { sweep: false })
+  const remaining = c.requested_networks.filter((r) => r !== target)
+  const addresses = { ...(c.addresses ?? {}) }
+  delete addresses[target.network]
+  await ctx.report(c.uuid, { requested_networks: remaining, addresses })
+}
+
+/** Runs `c.pending` and returns the report that closes it. */
+export async function carryOut(ctx: AgentContext, c: HostContainer): Promise<ContainerReport> {
+  const op = c.pending!
+  const done = { done: op.id }
+  try {
+    switch (op.op) {
+      case 'create': {
+        await createOnEngine(ctx, c, op.run)
+        break
+      }
+      case 'rebuild': {
+        await ctx.engine.remove(c.uuid, { force: true })
+        await createOnEngine(ctx, { ...c, ...(op.imageId ? { image_id: op.imageId } : {}) }, op.run)
+        break
+      }
+      case 'delete':
+        await deleteContainer(ctx, c, op)
+        return { ...done, deleted: true }
+      case 'start':
+        await ctx.engine.start(c.uuid)
+        break
+      case 'stop':
+        await ctx.engine.stop(c.uuid, op.timeout)
+        break
+      case 'reboot':
+        await ctx.engine.restart(c.uuid, op.timeout)
+        break
+      case 'pause':
+        await ctx.engine.pause(c.uuid)
+        break
+      case 'unpause':
+        await ctx.engine.unpause(c.uuid)
+        break
+      case 'kill':
+        await ctx.engine.kill(c.uuid, op.signal)
+        break
+      case 'update':
+        await ctx.engine.update(c.uuid, {
+          ...(op.cpu !== undefined ? { cpu: op.cpu } : {}),
+          ...(op.memory !== undefined ? { memoryMiB: op.memory } : {}),
+        })
+        break
+      case 'network_attach':
+        await attach(ctx, c, op)
+        break
+      case 'network_detach':
+        await detach(ctx, c, op)
+        break
+    }
+  } catch (error) {
+    ctx.log.warn({ err: error, container: c.uuid, op: op.op }, 'operation failed')
+    if (op.op === 'create' || op.op === 'rebuild') {
+      return { ...done, status: 'Error', status_reason: message(error), status_detail: null }
+    }
+    return {
+      ...done,
+      ...(await observe(ctx, c)),
+      status_reason: `${op.op} failed: ${message(error)}`,
+    }
+  }
+  return { ...done, ...(await observe(ctx, c)), status_reason: null }
+}
