@@ -8,14 +8,19 @@
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { until } from '@tricircle/core/testing'
 import { buildBusyboxImage } from '@tricircle/host-images'
 import { labTestSkip } from '@tricircle/lab/testing'
-import { openstack, openstackCliAvailable, openstackJson } from '../support/openstack-cli.js'
+import {
+  openstack,
+  openstackCliAvailable,
+  openstackJson,
+  openstackWithInput,
+} from '../support/openstack-cli.js'
 import {
   addMember,
   memberEnv,
@@ -299,6 +304,279 @@ describe(
       )
       assert.notEqual(badCpu.code, 0)
       assert.match(badCpu.stderr, /cpu/)
+      // A network placed in RegionTwo only does not reach RegionOne.
+      const placed = await openstack(
+        alice,
+        'network',
+        'create',
+        '--availability-zone-hint',
+        'RegionTwo',
+        'only-two',
+      )
+      assert.equal(placed.code, 0, placed.stderr)
+      const away = await openstack(
+        inRegion(alice, 'RegionOne'),
+        'appcontainer',
+        'run',
+        '--net',
+        'network=only-two',
+        'busybox',
+      )
+      assert.notEqual(away.code, 0)
+      assert.match(away.stderr, /does not reach region RegionOne/)
+      // `create` makes it without starting it; a second one by that name is a clash.
+      const one = inRegion(alice, 'RegionOne')
+      const created = await openstack(
+        one,
+        'appcontainer',
+        'create',
+        '--name',
+        'idle',
+        '--net',
+        'network=net1',
+        'busybox',
+      )
+      assert.equal(created.code, 0, created.stderr)
+      await waitStatus(one, 'idle', 'Created')
+      const clash = await openstack(
+        one,
+        'appcontainer',
+        'create',
+        '--name',
+        'idle',
+        '--net',
+        'network=net1',
+        'busybox',
+      )
+      assert.notEqual(clash.code, 0)
+      assert.match(clash.stderr, /already exists/)
+    })
+
+    test('kill, stats, cp both ways, interactive exec, rebuild, commit, network attach and detach', async () => {
+      const one = inRegion(alice, 'RegionOne')
+      const ran = await openstack(
+        one,
+        'appcontainer',
+        'run',
+        '--name',
+        'more',
+        '--net',
+        'network=net1',
+        'busybox',
+        'sleep',
+        '3600',
+      )
+      assert.equal(ran.code, 0, ran.stderr)
+      await waitStatus(one, 'more', 'Running')
+
+      const stats = await openstackJson<Row>(one, 'appcontainer', 'stats', 'more')
+      assert.ok('MEM USAGE(MiB)' in stats, JSON.stringify(stats))
+
+      // cp into the container and back out.
+      const file = join(dir, 'greeting.txt')
+      writeFileSync(file, 'hello through put_archive\n')
+      const put = await openstack(one, 'appcontainer', 'cp', file, 'more:/tmp/')
+      assert.equal(put.code, 0, put.stderr)
+      const cat = await openstack(one, 'appcontainer', 'exec', 'more', 'cat', '/tmp/greeting.txt')
+      assert.match(cat.stdout, /hello through put_archive/)
+      const outDir = mkdtempSync(join(dir, 'cp-'))
+      const got = await openstack(one, 'appcontainer', 'cp', 'more:/tmp/greeting.txt', outDir)
+      assert.equal(got.code, 0, got.stderr)
+      assert.equal(
+        readFileSync(join(outDir, 'greeting.txt'), 'utf8'),
+        'hello through put_archive\n',
+      )
+
+      // exec --interactive over the websocket console, stdin from a pipe.
+      const shell = await openstackWithInput(
+        one,
+        'echo interactive-$((6*7))\nexit\n',
+        'appcontainer',
+        'exec',
+        '--interactive',
+        'more',
+        '/bin/sh',
+      )
+      assert.equal(shell.code, 0, shell.stderr)
+      assert.match(shell.stdout, /interactive-42/)
+
+      // A second network and back.
+      const net2 = await openstack(alice, 'network', 'create', 'net2')
+      assert.equal(net2.code, 0, net2.stderr)
+      const sub2 = await openstack(
+        alice,
+        'subnet',
+        'create',
+        '--network',
+        'net2',
+        '--subnet-range',
+        '10.63.0.0/24',
+        'sub2',
+      )
+      assert.equal(sub2.code, 0, sub2.stderr)
+      const attach = await openstack(
+        one,
+        'appcontainer',
+        'network',
+        'attach',
+        '--network',
+        'net2',
+        'more',
+      )
+      assert.equal(attach.code, 0, attach.stderr)
+      await until(
+        async () =>
+          (await openstackJson<Row[]>(one, 'appcontainer', 'network', 'list', 'more')).length === 2,
+        30_000,
+        'two networks',
+        { intervalMs: 500 },
+      )
+      const inside = await openstack(one, 'appcontainer', 'exec', 'more', 'ip', '-4', '-o', 'addr')
+      assert.match(inside.stdout, /inet 10\.63\.0\./)
+      const detach = await openstack(
+        one,
+        'appcontainer',
+        'network',
+        'detach',
+        '--network',
+        'net2',
+        'more',
+      )
+      assert.equal(detach.code, 0, detach.stderr)
+      await until(
+        async () =>
+          (await openstackJson<Row[]>(one, 'appcontainer', 'network', 'list', 'more')).length === 1,
+        30_000,
+        'one network',
+        { intervalMs: 500 },
+      )
+
+      // commit: a new image in the image service, with the container's files.
+      const commit = await openstack(one, 'appcontainer', 'commit', 'more', 'snapshot:v1')
+      assert.equal(commit.code, 0, commit.stderr)
+      assert.doesNotMatch(commit.stdout, /failed/, commit.stdout)
+      await until(
+        async () =>
+          (await openstackJson<Row>(alice, 'image', 'show', 'snapshot')).status === 'active',
+        60_000,
+        'snapshot active',
+        { intervalMs: 1000 },
+      )
+
+      // kill, then rebuild from the snapshot: the file is there.
+      const kill = await openstack(one, 'appcontainer', 'kill', '--signal', 'SIGKILL', 'more')
+      assert.equal(kill.code, 0, kill.stderr)
+      await waitStatus(one, 'more', 'Stopped')
+      const rebuild = await openstack(one, 'appcontainer', 'rebuild', '--image', 'snapshot', 'more')
+      assert.equal(rebuild.code, 0, rebuild.stderr)
+      assert.doesNotMatch(rebuild.stdout, /failed/, rebuild.stdout)
+      await waitStatus(one, 'more', 'Created')
+      const start = await openstack(one, 'appcontainer', 'start', 'more')
+      assert.equal(start.code, 0, start.stderr)
+      await waitStatus(one, 'more', 'Running')
+      const kept = await openstack(one, 'appcontainer', 'exec', 'more', 'cat', '/tmp/greeting.txt')
+      assert.match(kept.stdout, /hello through put_archive/)
+    })
+
+    test('quotas and hosts through the CLI', async () => {
+      const adminOne = inRegion(admin, 'RegionOne')
+      const update = await openstack(
+        adminOne,
+        'appcontainer',
+        'quota',
+        'update',
+        '--containers',
+        '7',
+        'alpha',
+      )
+      assert.equal(update.code, 0, update.stderr)
+      const quota = await openstackJson<Row>(adminOne, 'appcontainer', 'quota', 'get', 'alpha')
+      assert.equal(quota.containers, 7)
+      const hosts = await openstackJson<Row[]>(adminOne, 'appcontainer', 'host', 'list')
+      const host = await openstackJson<Row>(
+        adminOne,
+        'appcontainer',
+        'host',
+        'show',
+        String(hosts[0]!.hostname),
+      )
+      assert.ok(Number(host.mem_total) > 0)
+      assert.ok(Number(host.cpus) > 0)
+    })
+
+    test('run --interactive attaches; security groups at microversion 1.14', async () => {
+      const one = inRegion(alice, 'RegionOne')
+      const attached = await openstackWithInput(
+        one,
+        'echo attached-$((2*3))\nexit\n',
+        'appcontainer',
+        'run',
+        '--interactive',
+        '--name',
+        'tty1',
+        '--net',
+        'network=net1',
+        'busybox',
+        'sh',
+      )
+      assert.equal(attached.code, 0, attached.stderr)
+      assert.match(attached.stdout, /attached-6/)
+      await waitStatus(one, 'tty1', 'Stopped')
+
+      const group = await openstack(alice, 'security', 'group', 'create', 'web')
+      assert.equal(group.code, 0, group.stderr)
+      const at114 = { ...one, OS_CONTAINER_API_VERSION: '1.14' }
+      const ran = await openstack(
+        one,
+        'appcontainer',
+        'run',
+        '--name',
+        'guarded',
+        '--net',
+        'network=net1',
+        'busybox',
+        'sleep',
+        '3600',
+      )
+      assert.equal(ran.code, 0, ran.stderr)
+      const guarded = await waitStatus(one, 'guarded', 'Running')
+      const added = await openstack(
+        at114,
+        'appcontainer',
+        'add',
+        'security',
+        'group',
+        'guarded',
+        'web',
+      )
+      assert.equal(added.code, 0, added.stderr)
+      const webId = (await openstackJson<Row>(alice, 'security', 'group', 'show', 'web'))
+        .id as string
+      const shown = await show(one, 'guarded')
+      assert.ok(
+        (shown.security_groups as string[]).includes(webId),
+        JSON.stringify(shown.security_groups),
+      )
+      const ports = await openstackJson<Row[]>(
+        alice,
+        'port',
+        'list',
+        '--device-id',
+        String(guarded.uuid),
+      )
+      const port = await openstackJson<Row>(alice, 'port', 'show', String(ports[0]!.ID))
+      assert.ok((port.security_group_ids as string[]).includes(webId), JSON.stringify(port))
+      // From 1.15 the action is gone: Zun's 406.
+      const refused = await openstack(
+        one,
+        'appcontainer',
+        'remove',
+        'security',
+        'group',
+        'guarded',
+        'web',
+      )
+      assert.match(refused.stdout + refused.stderr, /not supported|406/)
     })
   },
 )

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 
 /** Debian's stock client; run with Debian's python, since the python first on PATH may lack it. */
@@ -34,6 +34,26 @@ export function openstack(osEnv: Record<string, string>, ...args: string[]): Pro
         resolve({ code, stdout, stderr })
       },
     )
+  })
+}
+
+/** Runs `openstack <args>` with `input` on its standard input (not a terminal). */
+export function openstackWithInput(
+  osEnv: Record<string, string>,
+  input: string,
+  ...args: string[]
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(PYTHON, [OPENSTACK, ...args], {
+      env: { PATH: '/usr/bin:/bin', HOME: '/tmp', LANG: 'C.UTF-8', ...osEnv },
+      timeout: 60_000,
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }))
+    child.stdin.end(input)
   })
 }
 
