@@ -39,6 +39,16 @@ const ONE = 'RegionOne'
 const lab = await startZunLab(`bz${randomBytes(2).toString('hex')}`)
 try {
   const net = await lab.base.tenantNetwork('bench-net', '10.90.0.0/20')
+  // Zun's default quotas (20 cpus, 50 GiB) would stop the scale run; this is not a quota test.
+  for (const r of lab.regions) {
+    const res = await lab.zun(r.name, 'admin', 'PUT', '/v1/quotas/p-alpha', {
+      containers: -1,
+      cpu: -1,
+      memory: -1,
+      disk: -1,
+    })
+    if (res.status !== 200) throw new Error(`quota: ${res.status} ${JSON.stringify(res.body)}`)
+  }
   const create = async (region: string, name: string) => {
     const res = await lab.zun(region, 'alice', 'POST', '/v1/containers?run=true', {
       name,

@@ -3,6 +3,7 @@
  * turns argv and env into explicit options for the commands below.
  */
 import { Command } from 'commander'
+import { downCommand, statusCommand, upCommand } from './cloud/commands.js'
 import { serveComputeAgentCommand, serveContainerCommand } from './container.js'
 import { identityCommands, serveCommand } from './identity.js'
 import { serveImageCommand } from './image.js'
@@ -31,6 +32,9 @@ program.addCommand(
     .addCommand(serveContainerCommand({ env, stateDir }))
     .addCommand(serveComputeAgentCommand({ env, stateDir })),
 )
+program.addCommand(upCommand({ env, stateDir }))
+program.addCommand(statusCommand({ env, stateDir }))
+program.addCommand(downCommand({ env, stateDir }))
 program.addCommand(labCommands({ env, stateDir }))
 program.addCommand(identityCommands({ env, stateDir }))
 

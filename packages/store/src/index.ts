@@ -17,3 +17,4 @@ export {
   type Updateable,
 } from 'kysely'
 export * from './testing.js'
+export * from './service-databases.js'

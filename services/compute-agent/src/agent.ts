@@ -33,10 +33,16 @@ export interface ComputeAgent {
   stop(): Promise<void>
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind. */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
   })
 
 export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {

@@ -1,0 +1,49 @@
+/**
+ * `tricircle down`: the agents first (so nothing re-creates what goes), then the lab's engines
+ * (an engine calls its plugin for every endpoint as it stops), then the plugins and the
+ * services; the lab removes every namespace, link, mount and engine it made. `purge` also
+ * deletes the state directory.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { openLab } from '@tricircle/lab'
+import { labStateDir } from '../lab.js'
+import { layoutFile, type CloudLayout, type ProcessSpec } from './layout.js'
+import { stopProcess } from './processes.js'
+
+export function readLayout(stateDir: string): CloudLayout | undefined {
+  const file = layoutFile(stateDir)
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CloudLayout) : undefined
+}
+
+export async function down(
+  stateDir: string,
+  options: { purge: boolean; say: (line: string) => void },
+) {
+  const { say } = options
+  const layout = readLayout(stateDir)
+  const stop = async (specs: ProcessSpec[]) => {
+    await Promise.all(
+      specs.map(async (spec) => {
+        if (await stopProcess(stateDir, spec)) say(`✔ stopped ${spec.name}`)
+      }),
+    )
+  }
+  const processes = layout?.processes ?? []
+  const agents = processes.filter((p) => /^(compute|host)-agent-/.test(p.name))
+  const plugins = processes.filter((p) => p.beforeEngines)
+  const services = processes.filter((p) => !agents.includes(p) && !plugins.includes(p))
+  await stop(agents)
+  const lab = openLab(labStateDir(stateDir))
+  if (lab) {
+    const report = await lab.down()
+    say(
+      `✔ lab down: ${report.deletedNetns.length} namespaces removed, ${report.stoppedPids.length} engine processes stopped`,
+    )
+  }
+  await stop(plugins)
+  await stop(services.reverse())
+  if (options.purge) {
+    rmSync(stateDir, { recursive: true, force: true })
+    say(`✔ removed ${stateDir}`)
+  }
+}

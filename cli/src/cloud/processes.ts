@@ -1,0 +1,105 @@
+/**
+ * The cloud's processes: each a detached `tricircle serve …` with its output in
+ * `<state>/logs/<name>.log` and its PID in `<state>/run/<name>.pid`. Only a process whose
+ * command line is still ours counts as running, so a reused PID is never signalled.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { ProcessSpec } from './layout.js'
+
+const cliRoot = new URL('../..', import.meta.url).pathname
+const MAIN = join(cliRoot, 'src/main.ts')
+const TSX = join(cliRoot, '../node_modules/tsx/dist/loader.mjs')
+
+export const logFile = (stateDir: string, name: string) => join(stateDir, 'logs', `${name}.log`)
+const pidFile = (stateDir: string, name: string) => join(stateDir, 'run', `${name}.pid`)
+
+/** The PID of the named process if it runs and is ours. */
+export function runningPid(stateDir: string, spec: ProcessSpec): number | undefined {
+  const file = pidFile(stateDir, spec.name)
+  if (!existsSync(file)) return undefined
+  const pid = Number(readFileSync(file, 'utf8').trim())
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+    const ours = cmdline.includes(MAIN) && spec.args.every((a) => cmdline.includes(a))
+    return ours ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function startProcess(
+  stateDir: string,
+  spec: ProcessSpec,
+  env: Record<string, string | undefined>,
+): number {
+  const running = runningPid(stateDir, spec)
+  if (running) return running
+  mkdirSync(join(stateDir, 'logs'), { recursive: true, mode: 0o700 })
+  mkdirSync(join(stateDir, 'run'), { recursive: true, mode: 0o700 })
+  const log = openSync(logFile(stateDir, spec.name), 'a', 0o600)
+  const child = spawn(
+    process.execPath,
+    ['--import', TSX, MAIN, '--state-dir', stateDir, ...spec.args],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...env, TRICIRCLE_HOME: stateDir },
+    },
+  )
+  child.unref()
+  writeFileSync(pidFile(stateDir, spec.name), `${child.pid}\n`, { mode: 0o600 })
+  return child.pid!
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+export async function stopProcess(
+  stateDir: string,
+  spec: ProcessSpec,
+  graceMs = 15_000,
+): Promise<boolean> {
+  const pid = runningPid(stateDir, spec)
+  rmSync(pidFile(stateDir, spec.name), { force: true })
+  if (!pid) return false
+  const alive = () =>
+    existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')
+  process.kill(pid, 'SIGTERM')
+  const deadline = Date.now() + graceMs
+  while (alive() && Date.now() < deadline) await sleep(50)
+  if (alive()) process.kill(pid, 'SIGKILL')
+  while (alive()) await sleep(20)
+  return true
+}
+
+/** Whether the process answers: its health URL below 500, or its socket exists. */
+export async function isHealthy(stateDir: string, spec: ProcessSpec): Promise<boolean> {
+  if (!runningPid(stateDir, spec)) return false
+  if (spec.healthSocket) return existsSync(spec.healthSocket)
+  if (!spec.healthUrl) return true
+  try {
+    const res = await fetch(spec.healthUrl, { signal: AbortSignal.timeout(2000) })
+    await res.arrayBuffer()
+    return res.status < 500
+  } catch {
+    return false
+  }
+}
+
+/** Waits for health; a process that exits meanwhile fails at once, naming its log. */
+export async function waitHealthy(
+  stateDir: string,
+  spec: ProcessSpec,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await isHealthy(stateDir, spec)) return
+    const log = logFile(stateDir, spec.name)
+    if (!runningPid(stateDir, spec)) throw new Error(`${spec.name} exited; see ${log}`)
+    if (Date.now() > deadline)
+      throw new Error(`${spec.name} not healthy after ${timeoutMs / 1000} s; see ${log}`)
+    await sleep(100)
+  }
+}

@@ -1,0 +1,32 @@
+/** `tricircle status`: every process of the cloud with its health, and the lab's hosts. */
+import { openLab } from '@tricircle/lab'
+import { labStateDir } from '../lab.js'
+import { readLayout } from './down.js'
+import { isHealthy, runningPid } from './processes.js'
+
+/** Lines to print, and whether everything is healthy. */
+export async function status(stateDir: string): Promise<{ lines: string[]; healthy: boolean }> {
+  const layout = readLayout(stateDir)
+  if (!layout) return { lines: [`no cloud in ${stateDir}: run tricircle up`], healthy: false }
+  const lines: string[] = []
+  let healthy = true
+  for (const spec of layout.processes) {
+    const pid = runningPid(stateDir, spec)
+    const ok = await isHealthy(stateDir, spec)
+    healthy &&= ok
+    const where = spec.healthUrl ?? spec.healthSocket ?? ''
+    lines.push(
+      `${ok ? 'up  ' : 'DOWN'}  ${spec.name.padEnd(34)} ${pid ? `pid ${pid}` : 'not running'}  ${where}`,
+    )
+  }
+  const lab = await openLab(labStateDir(stateDir))?.status()
+  for (const host of lab?.hosts ?? []) {
+    const ok = host.netnsExists && host.answering
+    healthy &&= ok
+    const engine = host.pid ? `pid ${host.pid}` : 'not running'
+    lines.push(
+      `${ok ? 'up  ' : 'DOWN'}  ${`dockerd ${host.host}`.padEnd(34)} ${engine}  ${host.dockerHost}`,
+    )
+  }
+  return { lines, healthy }
+}

@@ -1,0 +1,232 @@
+/**
+ * The one-command cloud: `tricircle up --detach` on a fresh state directory, then the seed's
+ * Fig. 3 with Debian's real `openstack` CLI (net1 and net2 spanning RegionOne and RegionTwo, a
+ * router joining them, a container of each network in each region, every pair reaching every
+ * other), a lifecycle in RegionTwo, `tricircle status`, and `tricircle down --purge` leaving no
+ * namespace, engine or process behind.
+ */
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { until } from '@tricircle/core/testing'
+import { labTestSkip } from '@tricircle/lab/testing'
+import { openstack, openstackCliAvailable, openstackJson } from '../support/openstack-cli.js'
+
+const available = openstackCliAvailable(process.env)
+const labSkip = labTestSkip()
+const TRICIRCLE = new URL('../../cli/bin/tricircle', import.meta.url).pathname
+
+type Row = Record<string, any>
+
+function tricircle(stateDir: string, ...args: string[]) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      TRICIRCLE,
+      ['--state-dir', stateDir, ...args],
+      { timeout: 300_000 },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          stdout,
+          stderr,
+        })
+      },
+    )
+  })
+}
+
+/** The `OS_*` variables of an openrc file. */
+function openrcEnv(file: string): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^export (OS_\w+)=(?:'([^']*)'|(\S*))$/.exec(line.trim())
+    if (m) env[m[1]!] = m[2] ?? m[3] ?? ''
+  }
+  return env
+}
+
+/** Processes whose command line mentions `needle`. */
+function processesMentioning(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(needle)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+describe(
+  'tricircle up, Fig. 3 with the openstack CLI, tricircle down',
+  { skip: (!available && 'no openstack CLI') || labSkip, timeout: 900_000 },
+  () => {
+    const name = `up${randomBytes(2).toString('hex')}`
+    let stateDir: string
+    let admin: Record<string, string>
+    const region = (r: string) => ({ ...admin, OS_REGION_NAME: r })
+
+    before(async () => {
+      stateDir = mkdtempSync(join(tmpdir(), 'tricircle-up-'))
+      const started = await tricircle(stateDir, 'up', '--detach', '--name', name)
+      assert.equal(started.code, 0, started.stderr)
+      assert.match(started.stdout, /Tricircle is up/)
+      admin = openrcEnv(join(stateDir, 'openrc'))
+    })
+    after(async () => {
+      if (!stateDir) return
+      await tricircle(stateDir, 'down', '--purge')
+      rmSync(stateDir, { recursive: true, force: true })
+    })
+
+    test('status is healthy, and the files a user needs are there, private', async () => {
+      const status = await tricircle(stateDir, 'status')
+      assert.equal(status.code, 0, status.stdout)
+      assert.match(status.stdout, /compute-agent-regiontwo-1/)
+      for (const file of ['openrc', 'clouds.yaml']) {
+        const mode = (await import('node:fs')).statSync(join(stateDir, file)).mode & 0o777
+        assert.equal(mode, 0o600, file)
+      }
+      // Running up again recovers instead of failing.
+      const again = await tricircle(stateDir, 'up', '--detach', '--name', name)
+      assert.equal(again.code, 0, again.stderr)
+    })
+
+    test('Fig. 3: two networks spanning both regions, a router, four containers, every pair reaches', async () => {
+      const central = region('CentralRegion')
+      for (const [net, cidr] of [
+        ['net1', '10.71.1.0/24'],
+        ['net2', '10.71.2.0/24'],
+      ] as const) {
+        assert.equal((await openstack(central, 'network', 'create', net)).code, 0)
+        const sub = await openstack(
+          central,
+          'subnet',
+          'create',
+          '--network',
+          net,
+          '--subnet-range',
+          cidr,
+          `${net}-sub`,
+        )
+        assert.equal(sub.code, 0, sub.stderr)
+      }
+      assert.equal((await openstack(central, 'router', 'create', 'r1')).code, 0)
+      for (const sub of ['net1-sub', 'net2-sub']) {
+        const added = await openstack(central, 'router', 'add', 'subnet', 'r1', sub)
+        assert.equal(added.code, 0, added.stderr)
+      }
+      const containers = [
+        ['container1', 'RegionOne', 'net1'],
+        ['container2', 'RegionTwo', 'net1'],
+        ['container3', 'RegionOne', 'net2'],
+        ['container4', 'RegionTwo', 'net2'],
+      ] as const
+      for (const [c, r, net] of containers) {
+        const ran = await openstack(
+          region(r),
+          'appcontainer',
+          'run',
+          '--name',
+          c,
+          '--net',
+          `network=${net}`,
+          'busybox',
+          'sleep',
+          '3600',
+        )
+        assert.equal(ran.code, 0, ran.stderr)
+      }
+      const ips = new Map<string, string>()
+      for (const [c, r] of containers) {
+        let last: Row = {}
+        await until(
+          async () => {
+            last = await openstackJson<Row>(region(r), 'appcontainer', 'show', c)
+            if (last.status === 'Error') throw new Error(String(last.status_reason))
+            return last.status === 'Running'
+          },
+          90_000,
+          `${c} running`,
+          { intervalMs: 500 },
+        ).catch((error: unknown) => {
+          throw new Error(`${(error as Error).message}: ${JSON.stringify(last)}`)
+        })
+        ips.set(c, String(last.addresses))
+      }
+      const failed: string[] = []
+      for (const [from, r] of containers) {
+        for (const [to] of containers) {
+          if (from === to) continue
+          const ok = await until(
+            async () =>
+              (
+                await openstack(
+                  region(r),
+                  'appcontainer',
+                  'exec',
+                  from,
+                  'ping',
+                  '-c',
+                  '1',
+                  '-W',
+                  '1',
+                  ips.get(to)!,
+                )
+              ).code === 0,
+            45_000,
+            `${from} → ${to}`,
+            { intervalMs: 500 },
+          ).then(
+            () => true,
+            () => false,
+          )
+          if (!ok) failed.push(`${from} → ${to} (${ips.get(to)})`)
+        }
+      }
+      assert.deepEqual(failed, [], 'every pair reaches every other')
+    })
+
+    test('lifecycle in RegionTwo: stop, start, logs, delete', async () => {
+      const two = region('RegionTwo')
+      const wait = (status: string) =>
+        until(
+          async () =>
+            (await openstackJson<Row>(two, 'appcontainer', 'show', 'container2')).status === status,
+          60_000,
+          status,
+          { intervalMs: 500 },
+        )
+      assert.equal(
+        (await openstack(two, 'appcontainer', 'stop', '--timeout', '1', 'container2')).code,
+        0,
+      )
+      await wait('Stopped')
+      assert.equal((await openstack(two, 'appcontainer', 'start', 'container2')).code, 0)
+      await wait('Running')
+      assert.equal((await openstack(two, 'appcontainer', 'logs', 'container2')).code, 0)
+      assert.equal((await openstack(two, 'appcontainer', 'delete', '--stop', 'container2')).code, 0)
+      await until(
+        async () => (await openstack(two, 'appcontainer', 'show', 'container2')).code !== 0,
+        60_000,
+        'deleted',
+        { intervalMs: 500 },
+      )
+    })
+
+    test('down --purge leaves no namespace, engine, process or state', async () => {
+      const downed = await tricircle(stateDir, 'down', '--purge')
+      assert.equal(downed.code, 0, downed.stderr)
+      const namespaces = readdirSync('/run/netns').filter((n) => n.startsWith(name))
+      assert.deepEqual(namespaces, [])
+      assert.deepEqual(processesMentioning(stateDir), [])
+      assert.equal(existsSync(stateDir), false)
+    })
+  },
+)
