@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The main job: bootstrap and run Tricircle on its embedded default (SQLite state in
-# ${TRICIRCLE_HOME:-.tricircle}). For now that is the identity service on http://127.0.0.1:5000;
-# `source .tricircle/openrc` then lets the openstack CLI use it.
+# The main job: the whole multi-region cloud on this machine on its embedded default (SQLite
+# state in ${TRICIRCLE_HOME:-.tricircle}, one Docker engine per lab host). Installs the Debian and
+# npm packages it needs (saying so), then runs `tricircle up` in the foreground: Ctrl-C stops
+# everything. Arguments go to `tricircle up` (e.g. --detach, --hosts-per-region 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh
 bash scripts/npm-deps.sh
-./cli/bin/tricircle identity bootstrap "$@"
-exec ./cli/bin/tricircle serve identity
+exec ./cli/bin/tricircle up "$@"
