@@ -76,7 +76,8 @@ try {
       { intervalMs: 5 },
     )
   const remove = async (region: string, uuid: string) => {
-    await lab.zun(region, 'alice', 'DELETE', `/v1/containers/${uuid}?stop=True`)
+    // Forced: `sleep` as PID 1 ignores SIGTERM, so a stop would wait out Docker's 10 s.
+    await lab.zun(region, 'admin', 'DELETE', `/v1/containers/${uuid}?force=True&all_projects=True`)
     await until(
       async () => (await lab.zun(region, 'alice', 'GET', `/v1/containers/${uuid}`)).status === 404,
       60_000,

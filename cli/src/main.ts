@@ -5,6 +5,7 @@
 import { Command } from 'commander'
 import { downCommand, statusCommand, upCommand } from './cloud/commands.js'
 import { serveComputeAgentCommand, serveContainerCommand } from './container.js'
+import { demoCommand } from './demo.js'
 import { identityCommands, serveCommand } from './identity.js'
 import { serveImageCommand } from './image.js'
 import { serveHostAgentCommand } from './host-agent.js'
@@ -35,6 +36,7 @@ program.addCommand(
 program.addCommand(upCommand({ env, stateDir }))
 program.addCommand(statusCommand({ env, stateDir }))
 program.addCommand(downCommand({ env, stateDir }))
+program.addCommand(demoCommand({ env, stateDir }))
 program.addCommand(labCommands({ env, stateDir }))
 program.addCommand(identityCommands({ env, stateDir }))
 

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { until } from '@tricircle/core/testing'
 import { labTestSkip } from '@tricircle/lab/testing'
+import { parseOpenrc } from '../../cli/src/demo/openrc.js'
 import { openstack, openstackCliAvailable, openstackJson } from '../support/openstack-cli.js'
 
 const available = openstackCliAvailable(process.env)
@@ -37,16 +38,6 @@ function tricircle(stateDir: string, ...args: string[]) {
       },
     )
   })
-}
-
-/** The `OS_*` variables of an openrc file. */
-function openrcEnv(file: string): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^export (OS_\w+)=(?:'([^']*)'|(\S*))$/.exec(line.trim())
-    if (m) env[m[1]!] = m[2] ?? m[3] ?? ''
-  }
-  return env
 }
 
 /** Processes whose command line mentions `needle`. */
@@ -77,7 +68,7 @@ describe(
       const started = await tricircle(stateDir, 'up', '--detach', '--name', name)
       assert.equal(started.code, 0, started.stderr)
       assert.match(started.stdout, /Tricircle is up/)
-      admin = openrcEnv(join(stateDir, 'openrc'))
+      admin = parseOpenrc(readFileSync(join(stateDir, 'openrc'), 'utf8'))
     })
     after(async () => {
       if (!stateDir) return
@@ -191,6 +182,14 @@ describe(
         }
       }
       assert.deepEqual(failed, [], 'every pair reaches every other')
+    })
+
+    test('tricircle demo: Fig. 3 through the public APIs, the full matrix, cleaned up', async () => {
+      const demo = await tricircle(stateDir, 'demo')
+      assert.equal(demo.code, 0, demo.stdout + demo.stderr)
+      assert.doesNotMatch(demo.stdout, /FAIL/)
+      const left = await openstackJson<Row[]>(region('RegionOne'), 'appcontainer', 'list')
+      assert.ok(!left.some((c) => String(c.name).startsWith('demo-')), JSON.stringify(left))
     })
 
     test('lifecycle in RegionTwo: stop, start, logs, delete', async () => {

@@ -1,36 +1,6 @@
-/** The few calls `up` makes as the cloud's admin: a token, pods, the busybox image, hosts. */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+/** The few calls `up` makes as the cloud's admin: pods, the busybox image, compute services. */
 import { requestJson } from '@tricircle/client'
 import { Conflict } from '@tricircle/core'
-
-/** `OS_*` values of an openrc file. */
-export function readOpenrc(stateDir: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const line of readFileSync(join(stateDir, 'openrc'), 'utf8').split('\n')) {
-    const m = /^export (OS_\w+)=(?:'([^']*)'|(\S*))$/.exec(line.trim())
-    if (m) out[m[1]!] = m[2] ?? m[3] ?? ''
-  }
-  return out
-}
-
-export async function adminToken(identityUrl: string, password: string): Promise<string> {
-  const res = await requestJson(`${identityUrl}/v3/auth/tokens?nocatalog`, {
-    method: 'POST',
-    body: {
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'admin', domain: { name: 'Default' }, password } },
-        },
-        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-      },
-    },
-  })
-  const token = res.headers.get('x-subject-token')
-  if (!token) throw new Error('the identity service gave no token')
-  return token
-}
 
 /** Registers a region as a pod; one already registered is fine. */
 export async function registerPod(adminUrl: string, token: string, region: string, az: string) {

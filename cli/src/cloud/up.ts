@@ -10,15 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBusyboxImage } from '@tricircle/host-images'
 import { createLab } from '@tricircle/lab'
 import { serviceDatabaseUrl } from '@tricircle/store'
+import { readOpenrc } from '../demo/openrc.js'
+import { login } from '../demo/session.js'
 import { labStateDir } from '../lab.js'
-import {
-  adminToken,
-  computeServicesUp,
-  hasImage,
-  readOpenrc,
-  registerPod,
-  uploadImage,
-} from './admin-api.js'
+import { computeServicesUp, hasImage, registerPod, uploadImage } from './admin-api.js'
 import { CENTRAL, layoutFile, planCloud, type CloudLayout, type ProcessSpec } from './layout.js'
 import { startProcess, waitHealthy } from './processes.js'
 
@@ -150,8 +145,9 @@ export async function up(o: UpOptions): Promise<CloudLayout> {
     'central network service on :9696 (admin API :19999) and image service on :9292',
     () => run([byName('network'), byName('image')]),
   )
-  const password = readOpenrc(stateDir).OS_PASSWORD ?? ''
-  const token = () => adminToken(layout.urls.identity, password)
+  const admin = readOpenrc(stateDir)
+  const password = admin.password
+  const token = async () => (await login(admin, AbortSignal.timeout(10_000))).token
   await step(say, `pods: ${[CENTRAL, ...o.regions].join(', ')}`, async () => {
     const t = await token()
     await registerPod(layout.urls.admin, t, CENTRAL, '')

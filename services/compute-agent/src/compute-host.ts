@@ -16,7 +16,7 @@ import { startComputeAgent, type ComputeAgent } from './agent.js'
 import { readCapacity } from './capacity.js'
 import { startConsoleServer } from './console/index.js'
 import { createContainerService } from './container-service.js'
-import type { AgentContext } from './context.js'
+import { newAgentMemory, type AgentContext } from './context.js'
 import { createContainerEngine } from './docker/index.js'
 import { createImageUploader } from './image-upload.js'
 import { createNetworkService } from './network-service.js'
@@ -67,6 +67,7 @@ export async function startComputeHost(o: ComputeHostOptions): Promise<ComputeHo
     }),
     serviceToken: o.serviceToken,
     report: (uuid, report) => service.report(uuid, report),
+    known: newAgentMemory(),
     log,
   }
   const console = await startConsoleServer({

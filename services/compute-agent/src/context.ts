@@ -17,4 +17,18 @@ export interface AgentContext {
   /** Sends a report on one container to the container service. */
   readonly report: (uuid: string, report: ContainerReport) => Promise<void>
   readonly log: Logger
+  /** What this process has learnt, to skip reads on the hot path (empty after a restart). */
+  readonly known: AgentMemory
 }
+
+export interface AgentMemory {
+  /** Containers whose create this process has begun: only a retry looks for lost ports. */
+  readonly createsBegun: Set<string>
+  /** Neutron network → Docker network id, for networks this process saw on the engine. */
+  readonly engineNetworks: Map<string, string>
+}
+
+export const newAgentMemory = (): AgentMemory => ({
+  createsBegun: new Set(),
+  engineNetworks: new Map(),
+})

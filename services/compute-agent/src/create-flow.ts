@@ -22,11 +22,14 @@ export async function createOnEngine(
 ): Promise<{ ports: ContainerPort[] }> {
   let ports: ContainerPort[] = []
   try {
-    ports = await ensurePorts(ctx, c)
-    const image = await ctx.images.prepare({
-      ref: c.image_id ?? c.image,
-      token: await ctx.serviceToken(),
-    })
+    // Steps (1) and (2) do not depend on each other.
+    const preparing = ctx
+      .serviceToken()
+      .then((token) => ctx.images.prepare({ ref: c.image_id ?? c.image, token }))
+    const made = await Promise.allSettled([ensurePorts(ctx, c), preparing])
+    if (made[0].status === 'fulfilled') ports = made[0].value
+    for (const result of made) if (result.status === 'rejected') throw result.reason
+    const image = (made[1] as PromiseFulfilledResult<Awaited<typeof preparing>>).value
     const [first, ...rest] = ports
     if (first) await createNetworkFor(ctx, first)
     // A container left by an attempt that crashed after `create`: start over from the ports.
@@ -68,6 +71,8 @@ export async function createOnEngine(
     if (run) await ctx.engine.start(c.uuid)
     return { ports }
   } catch (error) {
+    // A Docker network removed behind our back must be looked up again next time.
+    ctx.known.engineNetworks.clear()
     await undoCreate(
       ctx,
       c.uuid,

@@ -6,17 +6,21 @@ export async function createNetworkFor(
   ctx: AgentContext,
   { request, port }: ContainerPort,
 ): Promise<string> {
+  const known = ctx.known.engineNetworks.get(request.network)
+  if (known) return known
   const v4 = port.fixed_ips.find((ip) => !ip.ip_address.includes(':'))
   if (!v4) throw new Error(`port ${port.id} has no IPv4 address`)
   const [subnet, shared] = await Promise.all([
     ctx.network.subnet(v4.subnet_id),
     ctx.network.networkShared(request.network),
   ])
-  return ctx.engine.ensureNetwork({
+  const id = await ctx.engine.ensureNetwork({
     networkId: request.network,
     subnetId: subnet.id,
     cidr: subnet.cidr,
     gateway: subnet.gateway_ip ?? '',
     shared,
   })
+  ctx.known.engineNetworks.set(request.network, id)
+  return id
 }

@@ -18,7 +18,10 @@ export interface ContainerPort {
 export async function ensurePorts(ctx: AgentContext, c: HostContainer): Promise<ContainerPort[]> {
   const requested = c.requested_networks.map((r) => ({ ...r }))
   const out: ContainerPort[] = []
-  const leftovers = await ctx.network.portsOf(c.uuid)
+  // Ports lost by an earlier attempt (a crash before they were recorded) exist only on a retry.
+  const retry = ctx.known.createsBegun.has(c.uuid) || c.addresses !== null
+  ctx.known.createsBegun.add(c.uuid)
+  const leftovers = retry ? await ctx.network.portsOf(c.uuid) : []
   for (const [i, request] of requested.entries()) {
     const first = i === 0
     let port = request.port ? await ctx.network.port(request.port) : undefined
