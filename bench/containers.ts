@@ -13,7 +13,7 @@
  *   one at a time; against `docker run -d --network <net> --ip <addr>` on the same engine and
  *   the same kuryr network (the plugin makes and binds the port), timed to the command's exit.
  *   The two alternate, and every container is deleted after its measurement.
- * - scale: `--scale` containers (64 MiB each) across both regions (8 creates in flight), then the heap and
+ * - scale: `--scale` containers (64 MiB, 0.1 cpu each) across both regions (8 creates in flight), then the heap and
  *   RSS of this process (every service and both agents) and the run's wall time.
  *
  * Progress goes to stderr; stdout gets a Markdown table, then the JSON of every figure.
@@ -56,6 +56,7 @@ try {
       command: ['sleep', '3600'],
       // Zun's default 512 MiB would let only ~70 containers per host of this machine.
       memory: 64,
+      cpu: 0.1,
       nets: [{ network: net }],
     })
     if (res.status !== 202)

@@ -21,6 +21,10 @@ export async function createOnEngine(
   run: boolean,
 ): Promise<{ ports: ContainerPort[] }> {
   let ports: ContainerPort[] = []
+  // Step timings, logged with the result: where a slow create spent its time.
+  const started = performance.now()
+  const ms: Record<string, number> = {}
+  const lap = (step: string) => (ms[step] = Math.round(performance.now() - started))
   try {
     // Steps (1) and (2) do not depend on each other.
     const preparing = ctx
@@ -30,6 +34,7 @@ export async function createOnEngine(
     if (made[0].status === 'fulfilled') ports = made[0].value
     for (const result of made) if (result.status === 'rejected') throw result.reason
     const image = (made[1] as PromiseFulfilledResult<Awaited<typeof preparing>>).value
+    lap('portsAndImage')
     const [first, ...rest] = ports
     if (first) await createNetworkFor(ctx, first)
     // A container left by an attempt that crashed after `create`: start over from the ports.
@@ -68,7 +73,10 @@ export async function createOnEngine(
         ...(ip ? { ipv4Address: ip } : {}),
       })
     }
+    lap('created')
     if (run) await ctx.engine.start(c.uuid)
+    lap('started')
+    ctx.log.info({ container: c.uuid, ms }, 'container created')
     return { ports }
   } catch (error) {
     // A Docker network removed behind our back must be looked up again next time.

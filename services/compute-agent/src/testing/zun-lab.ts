@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { until } from '@tricircle/core/testing'
-import { Revision, silentLogger, staticVerifier, type App } from '@tricircle/core'
+import { Revision, silentLogger, staticVerifier, type App, type Logger } from '@tricircle/core'
 import {
   createAgentClient,
   createApp,
@@ -66,7 +66,8 @@ export interface ZunLab {
   close(): Promise<void>
 }
 
-export async function startZunLab(name: string): Promise<ZunLab> {
+/** `log` receives the compute agents' lines (silent by default). */
+export async function startZunLab(name: string, log: Logger = silentLogger()): Promise<ZunLab> {
   const base = await startLabCloud(name)
   const root = await mkdtemp(join(tmpdir(), 'tricircle-zun-'))
   const closers: (() => Promise<unknown>)[] = [
@@ -165,7 +166,7 @@ export async function startZunLab(name: string): Promise<ZunLab> {
         consolePort: 0,
         heartbeatSeconds: 1,
         resyncSeconds: 1,
-        log: silentLogger(),
+        log,
       })
       computes[i] = compute
       return compute
