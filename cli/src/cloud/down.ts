@@ -32,16 +32,28 @@ export async function down(
   const agents = processes.filter((p) => /^(compute|host)-agent-/.test(p.name))
   const plugins = processes.filter((p) => p.beforeEngines)
   const services = processes.filter((p) => !agents.includes(p) && !plugins.includes(p))
-  await stop(agents)
+  // Every stage runs even when one fails, so one stuck piece never keeps the rest running.
+  const errors: unknown[] = []
+  const attempt = async (work: () => Promise<void>) => {
+    try {
+      await work()
+    } catch (error) {
+      errors.push(error)
+    }
+  }
+  await attempt(() => stop(agents))
   const lab = openLab(labStateDir(stateDir))
   if (lab) {
-    const report = await lab.down()
-    say(
-      `✔ lab down: ${report.deletedNetns.length} namespaces removed, ${report.stoppedPids.length} engine processes stopped`,
-    )
+    await attempt(async () => {
+      const report = await lab.down()
+      say(
+        `✔ lab down: ${report.deletedNetns.length} namespaces removed, ${report.stoppedPids.length} engine processes stopped`,
+      )
+    })
   }
-  await stop(plugins)
-  await stop(services.reverse())
+  await attempt(() => stop(plugins))
+  await attempt(() => stop(services.reverse()))
+  if (errors.length) throw new AggregateError(errors, 'tricircle down left something running')
   if (options.purge) {
     rmSync(stateDir, { recursive: true, force: true })
     say(`✔ removed ${stateDir}`)

@@ -63,8 +63,14 @@ export async function stopProcess(
   const pid = runningPid(stateDir, spec)
   rmSync(pidFile(stateDir, spec.name), { force: true })
   if (!pid) return false
-  const alive = () =>
-    existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')
+  // Gone, or a zombie its parent has not reaped yet: either way it no longer runs.
+  const alive = () => {
+    try {
+      return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')
+    } catch {
+      return false
+    }
+  }
   process.kill(pid, 'SIGTERM')
   const deadline = Date.now() + graceMs
   while (alive() && Date.now() < deadline) await sleep(50)
