@@ -19,6 +19,7 @@ import {
   openstack,
   openstackCliAvailable,
   openstackJson,
+  openstackOk,
   openstackWithInput,
 } from '../support/openstack-cli.js'
 import {
@@ -90,7 +91,7 @@ describe(
         outputPath: join(dir, 'busybox.tar'),
         repoTag: 'busybox:latest',
       })
-      const made = await openstack(
+      await openstackOk(
         admin,
         'image',
         'create',
@@ -103,10 +104,8 @@ describe(
         built.path,
         'busybox',
       )
-      assert.equal(made.code, 0, made.stderr)
-      const net = await openstack(alice, 'network', 'create', 'net1')
-      assert.equal(net.code, 0, net.stderr)
-      const sub = await openstack(
+      await openstackOk(alice, 'network', 'create', 'net1')
+      await openstackOk(
         alice,
         'subnet',
         'create',
@@ -116,7 +115,6 @@ describe(
         '10.62.0.0/24',
         'sub1',
       )
-      assert.equal(sub.code, 0, sub.stderr)
     })
     after(async () => {
       await containers?.stop()
@@ -129,7 +127,7 @@ describe(
     test('run in RegionOne and RegionTwo on net1; the containers reach each other', async () => {
       const one = inRegion(alice, 'RegionOne')
       const two = inRegion(alice, 'RegionTwo')
-      const ran = await openstack(
+      await openstackOk(
         one,
         'appcontainer',
         'run',
@@ -141,8 +139,7 @@ describe(
         'sleep',
         '3600',
       )
-      assert.equal(ran.code, 0, ran.stderr)
-      const ran2 = await openstack(
+      await openstackOk(
         two,
         'appcontainer',
         'run',
@@ -154,7 +151,6 @@ describe(
         'sleep',
         '3600',
       )
-      assert.equal(ran2.code, 0, ran2.stderr)
       const c1 = await waitStatus(one, 'c1', 'Running')
       const c2 = await waitStatus(two, 'c2', 'Running')
       // The CLI flattens `addresses` to the comma-joined addresses.
@@ -194,7 +190,7 @@ describe(
 
     test('lifecycle: stop, start, pause, unpause, restart, logs, set, network list, delete', async () => {
       const one = inRegion(alice, 'RegionOne')
-      const ran = await openstack(
+      await openstackOk(
         one,
         'appcontainer',
         'run',
@@ -207,7 +203,6 @@ describe(
         '-c',
         'echo started-life; exec sleep 3600',
       )
-      assert.equal(ran.code, 0, ran.stderr)
       await waitStatus(one, 'life', 'Running')
       const step = async (args: string[], status: string) => {
         const r = await openstack(one, 'appcontainer', ...args)
@@ -224,17 +219,7 @@ describe(
       assert.match(logs.stdout, /started-life/)
       // `appcontainer top` is not driven here: zunclient 4.5.0 prints with `print("%-20s") % x`,
       // a TypeError on Python 3 whatever the server answers (the lab tests cover top).
-      const set = await openstack(
-        one,
-        'appcontainer',
-        'set',
-        '--name',
-        'life2',
-        '--memory',
-        '256',
-        'life',
-      )
-      assert.equal(set.code, 0, set.stderr)
+      await openstackOk(one, 'appcontainer', 'set', '--name', 'life2', '--memory', '256', 'life')
       const renamed = await waitStatus(one, 'life2', 'Running')
       assert.equal(renamed.memory, '256')
       const nets = await openstackJson<Row[]>(one, 'appcontainer', 'network', 'list', 'life2')
@@ -242,8 +227,7 @@ describe(
       // Deleting a running container is refused (the CLI prints the error and exits 0).
       const refused = await openstack(one, 'appcontainer', 'delete', 'life2')
       assert.match(refused.stdout + refused.stderr, /Cannot delete container .* in Running state/)
-      const del = await openstack(one, 'appcontainer', 'delete', '--stop', 'life2')
-      assert.equal(del.code, 0, del.stderr)
+      await openstackOk(one, 'appcontainer', 'delete', '--stop', 'life2')
       await until(
         async () =>
           (await openstack(one, 'appcontainer', 'show', renamed.uuid as string)).code !== 0,
@@ -305,7 +289,7 @@ describe(
       assert.notEqual(badCpu.code, 0)
       assert.match(badCpu.stderr, /cpu/)
       // A network placed in RegionTwo only does not reach RegionOne.
-      const placed = await openstack(
+      await openstackOk(
         alice,
         'network',
         'create',
@@ -313,7 +297,6 @@ describe(
         'RegionTwo',
         'only-two',
       )
-      assert.equal(placed.code, 0, placed.stderr)
       const away = await openstack(
         inRegion(alice, 'RegionOne'),
         'appcontainer',
@@ -326,7 +309,7 @@ describe(
       assert.match(away.stderr, /does not reach region RegionOne/)
       // `create` makes it without starting it; a second one by that name is a clash.
       const one = inRegion(alice, 'RegionOne')
-      const created = await openstack(
+      await openstackOk(
         one,
         'appcontainer',
         'create',
@@ -336,7 +319,6 @@ describe(
         'network=net1',
         'busybox',
       )
-      assert.equal(created.code, 0, created.stderr)
       await waitStatus(one, 'idle', 'Created')
       const clash = await openstack(
         one,
@@ -354,7 +336,7 @@ describe(
 
     test('kill, stats, cp both ways, interactive exec, rebuild, commit, network attach and detach', async () => {
       const one = inRegion(alice, 'RegionOne')
-      const ran = await openstack(
+      await openstackOk(
         one,
         'appcontainer',
         'run',
@@ -366,7 +348,6 @@ describe(
         'sleep',
         '3600',
       )
-      assert.equal(ran.code, 0, ran.stderr)
       await waitStatus(one, 'more', 'Running')
 
       const stats = await openstackJson<Row>(one, 'appcontainer', 'stats', 'more')
@@ -375,13 +356,11 @@ describe(
       // cp into the container and back out.
       const file = join(dir, 'greeting.txt')
       writeFileSync(file, 'hello through put_archive\n')
-      const put = await openstack(one, 'appcontainer', 'cp', file, 'more:/tmp/')
-      assert.equal(put.code, 0, put.stderr)
+      await openstackOk(one, 'appcontainer', 'cp', file, 'more:/tmp/')
       const cat = await openstack(one, 'appcontainer', 'exec', 'more', 'cat', '/tmp/greeting.txt')
       assert.match(cat.stdout, /hello through put_archive/)
       const outDir = mkdtempSync(join(dir, 'cp-'))
-      const got = await openstack(one, 'appcontainer', 'cp', 'more:/tmp/greeting.txt', outDir)
-      assert.equal(got.code, 0, got.stderr)
+      await openstackOk(one, 'appcontainer', 'cp', 'more:/tmp/greeting.txt', outDir)
       assert.equal(
         readFileSync(join(outDir, 'greeting.txt'), 'utf8'),
         'hello through put_archive\n',
@@ -403,7 +382,7 @@ describe(
       // A second network and back.
       const net2 = await openstack(alice, 'network', 'create', 'net2')
       assert.equal(net2.code, 0, net2.stderr)
-      const sub2 = await openstack(
+      await openstackOk(
         alice,
         'subnet',
         'create',
@@ -413,17 +392,7 @@ describe(
         '10.63.0.0/24',
         'sub2',
       )
-      assert.equal(sub2.code, 0, sub2.stderr)
-      const attach = await openstack(
-        one,
-        'appcontainer',
-        'network',
-        'attach',
-        '--network',
-        'net2',
-        'more',
-      )
-      assert.equal(attach.code, 0, attach.stderr)
+      await openstackOk(one, 'appcontainer', 'network', 'attach', '--network', 'net2', 'more')
       await until(
         async () =>
           (await openstackJson<Row[]>(one, 'appcontainer', 'network', 'list', 'more')).length === 2,
@@ -433,16 +402,7 @@ describe(
       )
       const inside = await openstack(one, 'appcontainer', 'exec', 'more', 'ip', '-4', '-o', 'addr')
       assert.match(inside.stdout, /inet 10\.63\.0\./)
-      const detach = await openstack(
-        one,
-        'appcontainer',
-        'network',
-        'detach',
-        '--network',
-        'net2',
-        'more',
-      )
-      assert.equal(detach.code, 0, detach.stderr)
+      await openstackOk(one, 'appcontainer', 'network', 'detach', '--network', 'net2', 'more')
       await until(
         async () =>
           (await openstackJson<Row[]>(one, 'appcontainer', 'network', 'list', 'more')).length === 1,
@@ -464,15 +424,13 @@ describe(
       )
 
       // kill, then rebuild from the snapshot: the file is there.
-      const kill = await openstack(one, 'appcontainer', 'kill', '--signal', 'SIGKILL', 'more')
-      assert.equal(kill.code, 0, kill.stderr)
+      await openstackOk(one, 'appcontainer', 'kill', '--signal', 'SIGKILL', 'more')
       await waitStatus(one, 'more', 'Stopped')
       const rebuild = await openstack(one, 'appcontainer', 'rebuild', '--image', 'snapshot', 'more')
       assert.equal(rebuild.code, 0, rebuild.stderr)
       assert.doesNotMatch(rebuild.stdout, /failed/, rebuild.stdout)
       await waitStatus(one, 'more', 'Created')
-      const start = await openstack(one, 'appcontainer', 'start', 'more')
-      assert.equal(start.code, 0, start.stderr)
+      await openstackOk(one, 'appcontainer', 'start', 'more')
       await waitStatus(one, 'more', 'Running')
       const kept = await openstack(one, 'appcontainer', 'exec', 'more', 'cat', '/tmp/greeting.txt')
       assert.match(kept.stdout, /hello through put_archive/)
@@ -480,16 +438,7 @@ describe(
 
     test('quotas and hosts through the CLI', async () => {
       const adminOne = inRegion(admin, 'RegionOne')
-      const update = await openstack(
-        adminOne,
-        'appcontainer',
-        'quota',
-        'update',
-        '--containers',
-        '7',
-        'alpha',
-      )
-      assert.equal(update.code, 0, update.stderr)
+      await openstackOk(adminOne, 'appcontainer', 'quota', 'update', '--containers', '7', 'alpha')
       const quota = await openstackJson<Row>(adminOne, 'appcontainer', 'quota', 'get', 'alpha')
       assert.equal(quota.containers, 7)
       const hosts = await openstackJson<Row[]>(adminOne, 'appcontainer', 'host', 'list')
@@ -526,7 +475,7 @@ describe(
       const group = await openstack(alice, 'security', 'group', 'create', 'web')
       assert.equal(group.code, 0, group.stderr)
       const at114 = { ...one, OS_CONTAINER_API_VERSION: '1.14' }
-      const ran = await openstack(
+      await openstackOk(
         one,
         'appcontainer',
         'run',
@@ -538,18 +487,8 @@ describe(
         'sleep',
         '3600',
       )
-      assert.equal(ran.code, 0, ran.stderr)
       const guarded = await waitStatus(one, 'guarded', 'Running')
-      const added = await openstack(
-        at114,
-        'appcontainer',
-        'add',
-        'security',
-        'group',
-        'guarded',
-        'web',
-      )
-      assert.equal(added.code, 0, added.stderr)
+      await openstackOk(at114, 'appcontainer', 'add', 'security', 'group', 'guarded', 'web')
       const webId = (await openstackJson<Row>(alice, 'security', 'group', 'show', 'web'))
         .id as string
       const shown = await show(one, 'guarded')

@@ -57,6 +57,16 @@ export function openstackWithInput(
   })
 }
 
+/** Runs `openstack <args>` and fails (with the CLI's stderr) unless it exits 0. */
+export async function openstackOk(
+  osEnv: Record<string, string>,
+  ...args: string[]
+): Promise<CliResult> {
+  const r = await openstack(osEnv, ...args)
+  if (r.code !== 0) throw new Error(`openstack ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
+  return r
+}
+
 /** Parses `-f json` output, failing with the CLI's stderr when the command did not succeed. */
 export async function openstackJson<T>(
   osEnv: Record<string, string>,

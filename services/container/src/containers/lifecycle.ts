@@ -3,17 +3,16 @@
  * answers 202 (delete 204) once the operation is handed to the host's agent.
  */
 import { caller, isAdmin, type App } from '@tricircle/core'
-import type { FastifyRequest } from 'fastify'
 import type { ContainerDeps } from '../deps.js'
 import { Invalid, PolicyNotAuthorized } from '../errors.js'
 import { requireParamVersion } from '../microversion.js'
 import { booleanOf } from './create-body.js'
 import { tokenOf } from './create.js'
 import { handOver } from './operations.js'
-import { allProjects, findContainer } from './repository.js'
+import { containerOf, type ContainerRequest } from './repository.js'
 import { checkState, Status } from './states.js'
 
-type Req = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string> }>
+type Req = ContainerRequest
 
 function timeoutOf(raw: string | undefined): number {
   if (raw === undefined || raw === 'None') return 10
@@ -26,8 +25,7 @@ function timeoutOf(raw: string | undefined): number {
 const SIGNAL = /^(SIG)?[A-Z0-9]+$|^\d+$/
 
 export function lifecycleRoutes(app: App, deps: ContainerDeps): void {
-  const find = (req: Req) =>
-    findContainer(deps.db, caller(req), req.params.id, allProjects(req, req.query.all_projects))
+  const find = (req: Req) => containerOf(deps.db, req)
   const post = (action: string, handler: (req: Req) => Promise<void>) =>
     app.post<{ Params: { id: string }; Querystring: Record<string, string> }>(
       `/v1/containers/:id/${action}`,

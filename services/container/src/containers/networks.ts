@@ -5,22 +5,20 @@
  * the network service, with the caller's token).
  */
 import { requestJson } from '@tricircle/client'
-import { caller, type App } from '@tricircle/core'
-import type { FastifyRequest } from 'fastify'
+import type { App } from '@tricircle/core'
 import type { Addresses } from '../agent-contract.js'
 import type { ContainerDeps } from '../deps.js'
 import { Conflicts, Invalid } from '../errors.js'
 import { requireParamVersion, requireVersion } from '../microversion.js'
 import { tokenOf } from './create.js'
 import { handOver } from './operations.js'
-import { allProjects, findContainer } from './repository.js'
+import { containerOf, type ContainerRequest } from './repository.js'
 import { checkState } from './states.js'
 
-type Req = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string> }>
+type Req = ContainerRequest
 
 export function networkRoutes(app: App, deps: ContainerDeps): void {
-  const find = (req: Req) =>
-    findContainer(deps.db, caller(req), req.params.id, allProjects(req, req.query.all_projects))
+  const find = (req: Req) => containerOf(deps.db, req)
   const route = (
     method: 'GET' | 'POST',
     action: string,

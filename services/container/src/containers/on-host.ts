@@ -4,8 +4,7 @@
  * container's host as the service user; the agent's errors come back in Zun's shape.
  */
 import { requestJson } from '@tricircle/client'
-import { caller, type App } from '@tricircle/core'
-import type { FastifyRequest } from 'fastify'
+import type { App } from '@tricircle/core'
 import type { ContainerDeps } from '../deps.js'
 import type { ContainerRow } from '../db.js'
 import { ContainerHostNotUp, Invalid } from '../errors.js'
@@ -13,10 +12,10 @@ import { isUp } from '../scheduler.js'
 import { booleanOf, shellSplit } from './create-body.js'
 import { recordAction } from './actions-log.js'
 import { tokenOf } from './create.js'
-import { allProjects, findContainer } from './repository.js'
+import { containerOf, type ContainerRequest } from './repository.js'
 import { checkState, type ContainerAction } from './states.js'
 
-type Req = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string> }>
+type Req = ContainerRequest
 
 const flag = (name: string, raw: string | undefined, fallback: boolean) =>
   raw === undefined || raw === 'None' ? fallback : booleanOf(name, raw)
@@ -28,8 +27,7 @@ function dimension(name: string, raw: string | undefined): number {
 }
 
 export function onHostRoutes(app: App, deps: ContainerDeps): void {
-  const find = (req: Req) =>
-    findContainer(deps.db, caller(req), req.params.id, allProjects(req, req.query.all_projects))
+  const find = (req: Req) => containerOf(deps.db, req)
 
   async function callAgent<T>(row: ContainerRow, action: string, body: unknown): Promise<T> {
     const host = row.host

@@ -47,3 +47,13 @@ export async function findContainer(
 export function operation<T extends PendingOperation>(op: Omit<T, 'id'>): T {
   return { id: randomUUID(), ...op } as T
 }
+
+/** A request on one container: `/v1/containers/{id}…`, with Zun's query string. */
+export type ContainerRequest = FastifyRequest<{
+  Params: { id: string }
+  Querystring: Record<string, string>
+}>
+
+/** The container a request names, as its caller may see it (`all_projects` for admins). */
+export const containerOf = (db: ContainerDatabase, req: ContainerRequest): Promise<ContainerRow> =>
+  findContainer(db, caller(req), req.params.id, allProjects(req, req.query.all_projects))

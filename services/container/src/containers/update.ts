@@ -3,8 +3,7 @@
  * `POST …/resize_container` (from 1.19). A new name is the service's alone; new cpu or memory
  * of a placed container go to its agent, which applies them to the running container.
  */
-import { caller, type App } from '@tricircle/core'
-import type { FastifyRequest } from 'fastify'
+import type { App } from '@tricircle/core'
 import type { ContainerDeps } from '../deps.js'
 import type { ContainerRow } from '../db.js'
 import { baseUrl } from '../discovery.js'
@@ -12,11 +11,11 @@ import { Conflicts, Invalid } from '../errors.js'
 import { requireVersion } from '../microversion.js'
 import { booleanOf } from './create-body.js'
 import { handOver } from './operations.js'
-import { allProjects, findContainer } from './repository.js'
+import { containerOf, type ContainerRequest } from './repository.js'
 import { checkState } from './states.js'
 import { toContainer } from './view.js'
 
-type Req = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string> }>
+type Req = ContainerRequest
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 
@@ -73,8 +72,7 @@ function parseChanges(body: unknown, allowed: readonly string[]): Changes {
 }
 
 export function updateRoutes(app: App, deps: ContainerDeps): void {
-  const find = (req: Req) =>
-    findContainer(deps.db, caller(req), req.params.id, allProjects(req, req.query.all_projects))
+  const find = (req: Req) => containerOf(deps.db, req)
 
   async function apply(req: Req, row: ContainerRow, changes: Changes): Promise<ContainerRow> {
     checkState(row, 'update')
