@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tricircle/**', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', '.tricircle/**', 'cli/dist/**', 'eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

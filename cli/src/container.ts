@@ -46,7 +46,7 @@ export function serveContainerCommand(ctx: Context): Command {
       .option('--public-url <url>', 'the URL clients reach this service at'),
   ).action((o: ServeContainerOptions) => {
     const stateDir = ctx.stateDir()
-    serveContainer({
+    return serveContainer({
       ...(o.config ? { file: o.config } : {}),
       env: ctx.env,
       flags: {
@@ -122,7 +122,7 @@ export function serveComputeAgentCommand(ctx: Context): Command {
       : undefined
     if (o.labHost && !lab) throw new Error(`--lab-host ${o.labHost}: no such host in the lab`)
     const host = o.host ?? lab?.host
-    serveComputeAgent({
+    return serveComputeAgent({
       ...(o.config ? { file: o.config } : {}),
       env: ctx.env,
       flags: {

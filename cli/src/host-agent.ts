@@ -93,7 +93,7 @@ export function serveHostAgentCommand(ctx: Context): Command {
       ),
   ).action((o: HostAgentOptions) => {
     const stateDir = ctx.stateDir()
-    serveHostAgent({
+    return serveHostAgent({
       ...(o.config ? { file: o.config } : {}),
       env: ctx.env,
       flags: {

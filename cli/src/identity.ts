@@ -22,10 +22,8 @@ interface Context {
 }
 
 /** `tricircle serve identity`: runs the identity service in the foreground. */
-export function serveCommand(ctx: Context): Command {
-  const serve = new Command('serve').description('run one service in the foreground')
-  serve
-    .command('identity')
+export function serveIdentityCommand(ctx: Context): Command {
+  return new Command('identity')
     .description('the identity service (Keystone v3 API)')
     .option('--config <file>', 'JSON configuration file')
     .option('--host <host>', 'address to listen on')
@@ -46,7 +44,7 @@ export function serveCommand(ctx: Context): Command {
         logLevel?: string
       }) => {
         const stateDir = ctx.stateDir()
-        serveIdentity({
+        return serveIdentity({
           ...(o.config ? { file: o.config } : {}),
           env: ctx.env,
           flags: {
@@ -67,7 +65,6 @@ export function serveCommand(ctx: Context): Command {
         })
       },
     )
-  return serve
 }
 
 /** `tricircle identity bootstrap`: like `keystone-manage bootstrap`, and writes an openrc. */
@@ -94,61 +91,75 @@ export function identityCommands(ctx: Context): Command {
       '--container-url <region=url...>',
       "a region's container service (repeat per region; registered with /v1 appended)",
     )
-    .action(
-      async (o: {
-        password?: string
-        databaseUrl?: string
-        publicUrl: string
-        regions: string
-        imageUrl?: string
-        networkUrl?: string[]
-        containerUrl?: string[]
-      }) => {
-        const stateDir = ctx.stateDir()
-        mkdirSync(stateDir, { recursive: true, mode: 0o700 })
-        const password =
-          o.password ??
-          ctx.env.TRICIRCLE_ADMIN_PASSWORD ??
-          savedPassword(stateDir) ??
-          randomBytes(18).toString('base64url')
-        const servicePassword = serviceUserPassword(stateDir)
-        const handle = openDatabase<IdentityDb>(
-          o.databaseUrl ??
-            ctx.env.TRICIRCLE_IDENTITY_DATABASE__URL ??
-            sqliteUrl(stateDir, 'identity'),
-        )
-        try {
-          await migrate(handle.db, migrations)
-          const regions = o.regions
-            .split(',')
-            .map((r) => r.trim())
-            .filter(Boolean)
-          await bootstrap(handle.db, systemClock, {
-            adminPassword: password,
-            identityUrl: o.publicUrl,
-            regions,
-            serviceUserPassword: servicePassword,
-            ...(o.imageUrl ? { imageUrl: o.imageUrl } : {}),
-            ...(o.networkUrl ? { networkUrls: regionUrls(o.networkUrl) } : {}),
-            ...(o.containerUrl ? { containerUrls: regionUrls(o.containerUrl) } : {}),
-          })
-        } finally {
-          await handle.close()
-        }
-        const openrc = writeOpenrc(stateDir, o.publicUrl, password)
-        const services = writeServiceCredentials(stateDir, {
-          identityUrl: o.publicUrl,
-          username: SERVICE_USER,
-          password: servicePassword,
-          project: SERVICE_PROJECT,
-        })
-        console.log(
-          `identity bootstrapped; credentials in ${openrc} (source it to use the openstack CLI); ` +
-            `the services' own in ${services}`,
-        )
-      },
-    )
+    .action(async (o: BootstrapOptions & { regions: string }) => {
+      const { openrc, services } = await bootstrapIdentity(ctx.stateDir(), ctx.env, {
+        ...o,
+        regions: o.regions
+          .split(',')
+          .map((r) => r.trim())
+          .filter(Boolean),
+      })
+      console.log(
+        `identity bootstrapped; credentials in ${openrc} (source it to use the openstack CLI); ` +
+          `the services' own in ${services}`,
+      )
+    })
   return identity
+}
+
+export interface BootstrapOptions {
+  password?: string
+  databaseUrl?: string
+  publicUrl: string
+  regions: string[]
+  imageUrl?: string
+  /** `REGION=URL` pairs. */
+  networkUrl?: string[]
+  containerUrl?: string[]
+}
+
+/**
+ * Creates (or completes) the identity database's admin, service user, roles, regions and
+ * endpoints, and writes `openrc` and the services' credentials in the state dir. The admin
+ * password is the given one, `$TRICIRCLE_ADMIN_PASSWORD`, the saved one, or a new random one.
+ */
+export async function bootstrapIdentity(
+  stateDir: string,
+  env: Record<string, string | undefined>,
+  o: BootstrapOptions,
+): Promise<{ openrc: string; services: string }> {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 })
+  const password =
+    o.password ??
+    env.TRICIRCLE_ADMIN_PASSWORD ??
+    savedPassword(stateDir) ??
+    randomBytes(18).toString('base64url')
+  const servicePassword = serviceUserPassword(stateDir)
+  const handle = openDatabase<IdentityDb>(
+    o.databaseUrl ?? env.TRICIRCLE_IDENTITY_DATABASE__URL ?? sqliteUrl(stateDir, 'identity'),
+  )
+  try {
+    await migrate(handle.db, migrations)
+    await bootstrap(handle.db, systemClock, {
+      adminPassword: password,
+      identityUrl: o.publicUrl,
+      regions: o.regions,
+      serviceUserPassword: servicePassword,
+      ...(o.imageUrl ? { imageUrl: o.imageUrl } : {}),
+      ...(o.networkUrl ? { networkUrls: regionUrls(o.networkUrl) } : {}),
+      ...(o.containerUrl ? { containerUrls: regionUrls(o.containerUrl) } : {}),
+    })
+  } finally {
+    await handle.close()
+  }
+  const openrc = writeOpenrc(stateDir, o.publicUrl, password)
+  const services = writeServiceCredentials(stateDir, {
+    identityUrl: o.publicUrl,
+    username: SERVICE_USER,
+    password: servicePassword,
+    project: SERVICE_PROJECT,
+  })
+  return { openrc, services }
 }
 
 function savedPassword(stateDir: string): string | undefined {

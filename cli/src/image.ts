@@ -41,7 +41,7 @@ export function serveImageCommand(ctx: Context): Command {
       .option('--public-url <url>', 'the URL clients reach this service at'),
   ).action((o: ServeImageOptions) => {
     const stateDir = ctx.stateDir()
-    serveImage({
+    return serveImage({
       ...(o.config ? { file: o.config } : {}),
       env: ctx.env,
       flags: {

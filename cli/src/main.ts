@@ -4,14 +4,10 @@
  */
 import { Command } from 'commander'
 import { downCommand, statusCommand, upCommand } from './cloud/commands.js'
-import { serveComputeAgentCommand, serveContainerCommand } from './container.js'
 import { demoCommand } from './demo.js'
-import { identityCommands, serveCommand } from './identity.js'
-import { serveImageCommand } from './image.js'
-import { serveHostAgentCommand } from './host-agent.js'
+import { identityCommands } from './identity.js'
 import { labCommands } from './lab.js'
-import { serveNetpluginCommand } from './netplugin.js'
-import { serveNetworkCommand, serveRegionNetworkCommand } from './network.js'
+import { serveCommands } from './serve.js'
 import { resolveStateDir } from './state-dir.js'
 
 const program = new Command()
@@ -23,16 +19,7 @@ const program = new Command()
 const env = process.env
 const stateDir = () => resolveStateDir(program.opts<{ stateDir?: string }>().stateDir, env)
 
-program.addCommand(
-  serveCommand({ env, stateDir })
-    .addCommand(serveImageCommand({ env, stateDir }))
-    .addCommand(serveNetworkCommand({ env, stateDir }))
-    .addCommand(serveRegionNetworkCommand({ env, stateDir }))
-    .addCommand(serveHostAgentCommand({ env, stateDir }))
-    .addCommand(serveNetpluginCommand({ env, stateDir }))
-    .addCommand(serveContainerCommand({ env, stateDir }))
-    .addCommand(serveComputeAgentCommand({ env, stateDir })),
-)
+program.addCommand(serveCommands({ env, stateDir }))
 program.addCommand(upCommand({ env, stateDir }))
 program.addCommand(statusCommand({ env, stateDir }))
 program.addCommand(downCommand({ env, stateDir }))

@@ -64,7 +64,7 @@ export function serveNetpluginCommand(ctx: Context): Command {
     const stateDir = ctx.stateDir()
     const lab = o.labHost ? labHost(stateDir, o.labHost) : undefined
     const host = o.host ?? lab?.host
-    serveNetplugin({
+    return serveNetplugin({
       ...(o.config ? { file: o.config } : {}),
       env: ctx.env,
       flags: {

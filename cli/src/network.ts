@@ -67,7 +67,7 @@ export function serveNetworkCommand(ctx: Context): Command {
     )
     .option('--region <name>', 'the central region (default CentralRegion)')
     .action((o: CommonOptions & { adminPort?: number; region?: string }) => {
-      serveNetwork({
+      return serveNetwork({
         ...(o.config ? { file: o.config } : {}),
         env: ctx.env,
         flags: {
@@ -93,7 +93,7 @@ export function serveRegionNetworkCommand(ctx: Context): Command {
     .option('--central-url <url>', 'the central network service (default http://127.0.0.1:9696)')
     .action(
       (o: CommonOptions & { region: string; availabilityZone?: string; centralUrl?: string }) => {
-        local.serveLocalNetwork({
+        return local.serveLocalNetwork({
           ...(o.config ? { file: o.config } : {}),
           env: ctx.env,
           flags: {

@@ -1,9 +1,11 @@
 /**
- * The one-command cloud: `tricircle up --detach` on a fresh state directory, then the seed's
- * Fig. 3 with Debian's real `openstack` CLI (net1 and net2 spanning RegionOne and RegionTwo, a
- * router joining them, a container of each network in each region, every pair reaching every
- * other), a lifecycle in RegionTwo, `tricircle status`, and `tricircle down --purge` leaving no
- * namespace, engine or process behind.
+ * The one-command cloud: `tricircle up --detach` on a fresh state directory (every service and
+ * agent in the one cloud process), then the seed's Fig. 3 with Debian's real `openstack` CLI
+ * (net1 and net2 spanning RegionOne and RegionTwo, a router joining them, a container of each
+ * network in each region, every pair reaching every other), a lifecycle in RegionTwo,
+ * `tricircle status`, and `tricircle down --purge` leaving no namespace, engine or process
+ * behind. Then the same cloud split into a process per service, on PostgreSQL, through
+ * `tricircle demo`. The two run one after the other: they use the same fixed ports.
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -14,6 +16,8 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { until } from '@tricircle/core/testing'
 import { labTestSkip } from '@tricircle/lab/testing'
+import { testDialects } from '@tricircle/store'
+import pg from 'pg'
 import { parseOpenrc } from '../../cli/src/demo/openrc.js'
 import { openstack, openstackCliAvailable, openstackJson } from '../support/openstack-cli.js'
 
@@ -80,6 +84,9 @@ describe(
       const status = await tricircle(stateDir, 'status')
       assert.equal(status.code, 0, status.stdout)
       assert.match(status.stdout, /compute-agent-regiontwo-1/)
+      // One process holds every service and agent.
+      const pids = new Set([...status.stdout.matchAll(/pid (\d+)/g)].map((m) => m[1]))
+      assert.equal(pids.size, 3, `the cloud process and two engines: ${status.stdout}`)
       for (const file of ['openrc', 'clouds.yaml']) {
         const mode = (await import('node:fs')).statSync(join(stateDir, file)).mode & 0o777
         assert.equal(mode, 0o600, file)
@@ -229,3 +236,102 @@ describe(
     })
   },
 )
+
+describe(
+  'tricircle up --split on PostgreSQL: a process per service, the demo, down',
+  { skip: labSkip, timeout: 600_000 },
+  () => {
+    const name = `sp${randomBytes(2).toString('hex')}`
+    const postgres = testDialects().find((d) => d.name === 'postgres')
+    let stateDir: string
+    let database: { url: string; drop: () => Promise<void> } | undefined
+
+    before(async () => {
+      assert.ok(postgres, 'TRICIRCLE_TEST_POSTGRES_URL names the test PostgreSQL server')
+      database = await postgres.url()
+      stateDir = mkdtempSync(join(tmpdir(), 'tricircle-split-'))
+    })
+    after(async () => {
+      if (stateDir) {
+        await tricircle(stateDir, 'down', '--purge')
+        rmSync(stateDir, { recursive: true, force: true })
+      }
+      if (database) await dropServiceDatabases(database)
+    })
+
+    test('up --split starts each service in its own process, on its own database', async () => {
+      const started = await tricircle(
+        stateDir,
+        'up',
+        '--split',
+        '--detach',
+        '--name',
+        name,
+        '--database-url',
+        database!.url,
+      )
+      assert.equal(started.code, 0, started.stderr)
+      const status = await tricircle(stateDir, 'status')
+      assert.equal(status.code, 0, status.stdout)
+      const pids = new Set([...status.stdout.matchAll(/pid (\d+)/g)].map((m) => m[1]))
+      assert.equal(pids.size, 13 + 2, `13 processes and two engines: ${status.stdout}`)
+      const client = new pg.Client({ connectionString: database!.url })
+      await client.connect()
+      try {
+        const base = new URL(database!.url).pathname.slice(1)
+        const { rows } = await client.query<{ datname: string }>(
+          'SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname',
+          [`${base}\\_%`],
+        )
+        assert.deepEqual(
+          rows.map((r) => r.datname.slice(base.length + 1)),
+          [
+            'container_regionone',
+            'container_regiontwo',
+            'identity',
+            'image',
+            'network',
+            'network_regionone',
+            'network_regiontwo',
+          ],
+        )
+      } finally {
+        await client.end()
+      }
+    })
+
+    test('tricircle demo: the full matrix', async () => {
+      const demo = await tricircle(stateDir, 'demo')
+      assert.equal(demo.code, 0, demo.stdout + demo.stderr)
+      assert.match(demo.stdout, /all 12 pairs reach/)
+    })
+
+    test('down --purge stops every process and leaves no namespace', async () => {
+      const downed = await tricircle(stateDir, 'down', '--purge')
+      assert.equal(downed.code, 0, downed.stderr)
+      assert.deepEqual(
+        readdirSync('/run/netns').filter((n) => n.startsWith(name)),
+        [],
+      )
+      assert.deepEqual(processesMentioning(stateDir), [])
+    })
+  },
+)
+
+/** Drops the per-service databases `up --database-url` made beside the test's own, then it. */
+async function dropServiceDatabases(database: { url: string; drop: () => Promise<void> }) {
+  const base = new URL(database.url).pathname.slice(1)
+  const client = new pg.Client({ connectionString: database.url.replace(/\/[^/]*$/, '/postgres') })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1',
+      [`${base}\\_%`],
+    )
+    for (const { datname } of rows)
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`)
+  } finally {
+    await client.end()
+  }
+  await database.drop()
+}

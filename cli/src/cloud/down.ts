@@ -1,13 +1,15 @@
 /**
  * `tricircle down`: the agents first (so nothing re-creates what goes), then the lab's engines
  * (an engine calls its plugin for every endpoint as it stops), then the plugins and the
- * services; the lab removes every namespace, link, mount and engine it made. `purge` also
- * deletes the state directory.
+ * services; the lab removes every namespace, link, mount and engine it made. The cloud process
+ * does all of that itself when it gets SIGTERM; with `--split`, this does it process by process.
+ * The lab is removed here in any case, so a cloud process that died leaves nothing behind
+ * either. `purge` also deletes the state directory.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { openLab } from '@tricircle/lab'
 import { labStateDir } from '../lab.js'
-import { layoutFile, type CloudLayout, type ProcessSpec } from './layout.js'
+import { cloudProcess, layoutFile, type CloudLayout, type UnitSpec } from './layout.js'
 import { stopProcess } from './processes.js'
 
 export function readLayout(stateDir: string): CloudLayout | undefined {
@@ -21,14 +23,14 @@ export async function down(
 ) {
   const { say } = options
   const layout = readLayout(stateDir)
-  const stop = async (specs: ProcessSpec[]) => {
+  const stop = async (specs: UnitSpec[], graceMs?: number) => {
     await Promise.all(
       specs.map(async (spec) => {
-        if (await stopProcess(stateDir, spec)) say(`✔ stopped ${spec.name}`)
+        if (await stopProcess(stateDir, spec, graceMs)) say(`✔ stopped ${spec.name}`)
       }),
     )
   }
-  const processes = layout?.processes ?? []
+  const processes = layout?.split ? layout.units : []
   const agents = processes.filter((p) => /^(compute|host)-agent-/.test(p.name))
   const plugins = processes.filter((p) => p.beforeEngines)
   const services = processes.filter((p) => !agents.includes(p) && !plugins.includes(p))
@@ -41,6 +43,8 @@ export async function down(
       errors.push(error)
     }
   }
+  // The cloud process's own way down includes removing the lab, so it gets longer.
+  await attempt(() => stop([cloudProcess(['serve', 'cloud'])], 90_000))
   await attempt(() => stop(agents))
   const lab = openLab(labStateDir(stateDir))
   if (lab) {

@@ -1,13 +1,15 @@
 /**
- * What `tricircle up` runs for a cloud on one machine: every service and agent as a process of
- * its own (`tricircle serve …`), on fixed loopback ports, with its log in `<state>/logs`. The
- * layout is saved in `<state>/cloud.json`, so `status` and `down` act on what `up` started.
+ * What `tricircle up` runs for a cloud on one machine: every service and agent as a unit
+ * (`tricircle serve …` arguments), on fixed loopback ports. The units run together in one
+ * process (`tricircle serve cloud`), or with `--split` each in a process of its own. The layout
+ * is saved in `<state>/cloud.json`, so `status` and `down` act on what `up` started.
  */
 import { join } from 'node:path'
 
 export const CENTRAL = 'CentralRegion'
 
-export interface ProcessSpec {
+/** One service or agent; with `--split`, a process (`<state>/run/<name>.pid`) too. */
+export interface UnitSpec {
   /** Unique in the cloud: `identity`, `container-RegionOne`, `compute-agent-regionone-1`… */
   name: string
   /** Arguments of `tricircle`, after `--state-dir`. */
@@ -25,6 +27,8 @@ export interface CloudLayout {
   regions: string[]
   hostsPerRegion: number
   databaseUrl?: string
+  /** Each unit in a process of its own; otherwise all in the process `CLOUD_PROCESS`. */
+  split: boolean
   urls: {
     identity: string
     network: string
@@ -33,8 +37,11 @@ export interface CloudLayout {
     regionNetwork: Record<string, string>
     container: Record<string, string>
   }
-  processes: ProcessSpec[]
+  units: UnitSpec[]
 }
+
+/** The one process of a cloud that is not split: its pid and log are `<state>/{run,logs}/cloud.*`. */
+export const cloudProcess = (args: string[]): UnitSpec => ({ name: 'cloud', args })
 
 export const layoutFile = (stateDir: string) => join(stateDir, 'cloud.json')
 
@@ -49,6 +56,7 @@ export function planCloud(options: {
   hostsPerRegion: number
   pluginDir: (host: string) => string
   databaseUrls?: Record<string, string>
+  split: boolean
 }): CloudLayout {
   const { regions } = options
   const db = (service: string) => {
@@ -63,7 +71,7 @@ export function planCloud(options: {
     regionNetwork: Object.fromEntries(regions.map((r, i) => [r, url(9697 + i)])),
     container: Object.fromEntries(regions.map((r, i) => [r, url(9510 + i)])),
   }
-  const processes: ProcessSpec[] = [
+  const units: UnitSpec[] = [
     {
       name: 'identity',
       args: ['serve', 'identity', '--port', '5000', ...db('identity')],
@@ -81,7 +89,7 @@ export function planCloud(options: {
     },
   ]
   regions.forEach((region, i) => {
-    processes.push(
+    units.push(
       {
         name: `network-${region}`,
         args: [
@@ -122,7 +130,7 @@ export function planCloud(options: {
   for (const region of regions) {
     for (let n = 1; n <= options.hostsPerRegion; n++, k++) {
       const host = labHostName(region, n)
-      processes.push(
+      units.push(
         {
           name: `netplugin-${host}`,
           args: [
@@ -174,7 +182,16 @@ export function planCloud(options: {
     stateDir: options.stateDir,
     regions,
     hostsPerRegion: options.hostsPerRegion,
+    split: options.split,
     urls,
-    processes,
+    units,
   }
+}
+
+/** `--hosts-per-region`: 1 to 8 (the lab's addressing and this machine's cores set the bound). */
+export function parseHostCount(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 8)
+    throw new Error(`--hosts-per-region wants 1 to 8, not ${value}`)
+  return n
 }

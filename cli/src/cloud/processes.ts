@@ -1,29 +1,41 @@
 /**
  * The cloud's processes: each a detached `tricircle serve …` with its output in
  * `<state>/logs/<name>.log` and its PID in `<state>/run/<name>.pid`. Only a process whose
- * command line is still ours counts as running, so a reused PID is never signalled.
+ * command line is still ours (this state dir, these arguments) counts as running, so a reused
+ * PID is never signalled.
  */
-import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ProcessSpec } from './layout.js'
+import type { UnitSpec } from './layout.js'
 
-const cliRoot = new URL('../..', import.meta.url).pathname
-const MAIN = join(cliRoot, 'src/main.ts')
-const TSX = join(cliRoot, '../node_modules/tsx/dist/loader.mjs')
+/** This very CLI, run the way it was run (the bundle, or the sources through tsx's loader). */
+export const tricircleCommand = (): [string, ...string[]] => [
+  process.execPath,
+  ...process.execArgv,
+  process.argv[1]!,
+]
 
 export const logFile = (stateDir: string, name: string) => join(stateDir, 'logs', `${name}.log`)
 const pidFile = (stateDir: string, name: string) => join(stateDir, 'run', `${name}.pid`)
 
 /** The PID of the named process if it runs and is ours. */
-export function runningPid(stateDir: string, spec: ProcessSpec): number | undefined {
+export function runningPid(stateDir: string, spec: UnitSpec): number | undefined {
   const file = pidFile(stateDir, spec.name)
   if (!existsSync(file)) return undefined
   const pid = Number(readFileSync(file, 'utf8').trim())
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-    const ours = cmdline.includes(MAIN) && spec.args.every((a) => cmdline.includes(a))
+    const ours = cmdline.includes(stateDir) && spec.args.every((a) => cmdline.includes(a))
     return ours ? pid : undefined
   } catch {
     return undefined
@@ -32,32 +44,29 @@ export function runningPid(stateDir: string, spec: ProcessSpec): number | undefi
 
 export function startProcess(
   stateDir: string,
-  spec: ProcessSpec,
+  spec: UnitSpec,
   env: Record<string, string | undefined>,
-): number {
-  const running = runningPid(stateDir, spec)
-  if (running) return running
+  options: { ipc?: boolean } = {},
+): ChildProcess {
   mkdirSync(join(stateDir, 'logs'), { recursive: true, mode: 0o700 })
   mkdirSync(join(stateDir, 'run'), { recursive: true, mode: 0o700 })
   const log = openSync(logFile(stateDir, spec.name), 'a', 0o600)
-  const child = spawn(
-    process.execPath,
-    ['--import', TSX, MAIN, '--state-dir', stateDir, ...spec.args],
-    {
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: { ...env, TRICIRCLE_HOME: stateDir },
-    },
-  )
+  const [node, ...entry] = tricircleCommand()
+  const child = spawn(node, [...entry, '--state-dir', stateDir, ...spec.args], {
+    detached: true,
+    stdio: ['ignore', log, log, ...(options.ipc ? ['ipc' as const] : [])],
+    env: { ...env, TRICIRCLE_HOME: stateDir },
+  })
+  closeSync(log)
   child.unref()
   writeFileSync(pidFile(stateDir, spec.name), `${child.pid}\n`, { mode: 0o600 })
-  return child.pid!
+  return child
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
 export async function stopProcess(
   stateDir: string,
-  spec: ProcessSpec,
+  spec: UnitSpec,
   graceMs = 15_000,
 ): Promise<boolean> {
   const pid = runningPid(stateDir, spec)
@@ -79,9 +88,13 @@ export async function stopProcess(
   return true
 }
 
-/** Whether the process answers: its health URL below 500, or its socket exists. */
-export async function isHealthy(stateDir: string, spec: ProcessSpec): Promise<boolean> {
-  if (!runningPid(stateDir, spec)) return false
+/** Whether the process runs and its unit answers. */
+export async function isHealthy(stateDir: string, spec: UnitSpec): Promise<boolean> {
+  return runningPid(stateDir, spec) !== undefined && (await answers(spec))
+}
+
+/** Whether the unit answers: its health URL below 500, or its socket exists. */
+export async function answers(spec: UnitSpec): Promise<boolean> {
   if (spec.healthSocket) return existsSync(spec.healthSocket)
   if (!spec.healthUrl) return true
   try {
@@ -96,7 +109,7 @@ export async function isHealthy(stateDir: string, spec: ProcessSpec): Promise<bo
 /** Waits for health; a process that exits meanwhile fails at once, naming its log. */
 export async function waitHealthy(
   stateDir: string,
-  spec: ProcessSpec,
+  spec: UnitSpec,
   timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs

@@ -1,8 +1,12 @@
-/** `tricircle status`: every process of the cloud with its health, and the lab's hosts. */
+/**
+ * `tricircle status`: every unit of the cloud with its health (and its process: its own with
+ * `--split`, else the cloud process), and the lab's hosts.
+ */
 import { openLab } from '@tricircle/lab'
 import { labStateDir } from '../lab.js'
 import { readLayout } from './down.js'
-import { isHealthy, runningPid } from './processes.js'
+import { cloudProcess } from './layout.js'
+import { answers, runningPid } from './processes.js'
 
 /** Lines to print, and whether everything is healthy. */
 export async function status(stateDir: string): Promise<{ lines: string[]; healthy: boolean }> {
@@ -10,9 +14,16 @@ export async function status(stateDir: string): Promise<{ lines: string[]; healt
   if (!layout) return { lines: [`no cloud in ${stateDir}: run tricircle up`], healthy: false }
   const lines: string[] = []
   let healthy = true
-  for (const spec of layout.processes) {
-    const pid = runningPid(stateDir, spec)
-    const ok = await isHealthy(stateDir, spec)
+  const cloud = layout.split ? undefined : runningPid(stateDir, cloudProcess(['serve', 'cloud']))
+  if (!layout.split) {
+    healthy &&= cloud !== undefined
+    lines.push(
+      `${cloud ? 'up  ' : 'DOWN'}  ${'cloud process'.padEnd(34)} ${cloud ? `pid ${cloud}` : 'not running'}`,
+    )
+  }
+  for (const spec of layout.units) {
+    const pid = layout.split ? runningPid(stateDir, spec) : cloud
+    const ok = pid !== undefined && (await answers(spec))
     healthy &&= ok
     const where = spec.healthUrl ?? spec.healthSocket ?? ''
     lines.push(

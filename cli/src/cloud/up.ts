@@ -1,21 +1,23 @@
 /**
- * `tricircle up`: the whole cloud on this machine, step by step, each step named on stderr and
- * a failure naming the step and the log to read. Running it again (or after a crash) starts
- * only what is not running and completes the lab, so it recovers instead of failing.
+ * The steps of `tricircle up`: the whole cloud on this machine, each step named through `say`
+ * and a failure naming the step. Running it again (or after a crash) starts only what is not
+ * running and completes the lab, so it recovers instead of failing. Units start through a
+ * `UnitStarter`: in the cloud process, or each in a process of its own.
  */
 import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildBusyboxImage } from '@tricircle/host-images'
-import { createLab } from '@tricircle/lab'
+import { createLab, type Lab } from '@tricircle/lab'
 import { serviceDatabaseUrl } from '@tricircle/store'
 import { readOpenrc } from '../demo/openrc.js'
 import { login } from '../demo/session.js'
+import { bootstrapIdentity } from '../identity.js'
 import { labStateDir } from '../lab.js'
 import { computeServicesUp, hasImage, registerPod, uploadImage } from './admin-api.js'
-import { CENTRAL, layoutFile, planCloud, type CloudLayout, type ProcessSpec } from './layout.js'
-import { startProcess, waitHealthy } from './processes.js'
+import { CENTRAL, layoutFile, planCloud, type CloudLayout } from './layout.js'
+import type { UnitStarter } from './starters.js'
 
 export interface UpOptions {
   stateDir: string
@@ -27,6 +29,11 @@ export interface UpOptions {
   /** The environment the processes start with. */
   env: Record<string, string | undefined>
   say: (line: string) => void
+  /** Each unit in a process of its own. */
+  split: boolean
+  starter: UnitStarter
+  /** Called once the network plugins answer, before the engines start. */
+  afterPlugins?: (lab: Lab) => void
 }
 
 /** Commands the cloud needs, and the Debian package of each. */
@@ -103,40 +110,27 @@ export async function up(o: UpOptions): Promise<CloudLayout> {
     hostsPerRegion: o.hostsPerRegion,
     pluginDir: (host) => pluginDirs.get(host)!,
     ...(databaseUrls ? { databaseUrls } : {}),
+    split: o.split,
   })
   writeFileSync(layoutFile(stateDir), JSON.stringify(layout, null, 2) + '\n', { mode: 0o600 })
-  const byName = (name: string) => layout.processes.find((p) => p.name === name)!
-  const run = async (specs: ProcessSpec[]) => {
-    for (const spec of specs) startProcess(stateDir, spec, o.env)
-    await Promise.all(specs.map((spec) => waitHealthy(stateDir, spec)))
-  }
+  const byName = (name: string) => layout.units.find((p) => p.name === name)!
+  const run = (specs: CloudLayout['units']) => o.starter.start(specs)
 
   await step(
     say,
     'identity: bootstrap (admin, service user, catalog of every region)',
     async () => {
-      const tricircle = new URL('../../bin/tricircle', import.meta.url).pathname
-      execFileSync(
-        tricircle,
-        [
-          '--state-dir',
-          stateDir,
-          'identity',
-          'bootstrap',
-          '--regions',
-          [CENTRAL, ...o.regions].join(','),
-          '--public-url',
-          layout.urls.identity,
-          '--image-url',
-          layout.urls.image,
-          '--network-url',
+      await bootstrapIdentity(stateDir, o.env, {
+        regions: [CENTRAL, ...o.regions],
+        publicUrl: layout.urls.identity,
+        imageUrl: layout.urls.image,
+        networkUrl: [
           `${CENTRAL}=${layout.urls.network}`,
-          ...o.regions.flatMap((r) => ['--network-url', `${r}=${layout.urls.regionNetwork[r]}`]),
-          ...o.regions.flatMap((r) => ['--container-url', `${r}=${layout.urls.container[r]}`]),
-          ...(databaseUrls ? ['--database-url', databaseUrls.identity!] : []),
+          ...o.regions.map((r) => `${r}=${layout.urls.regionNetwork[r]}`),
         ],
-        { stdio: ['ignore', 'ignore', 'pipe'], env: o.env },
-      )
+        containerUrl: o.regions.map((r) => `${r}=${layout.urls.container[r]}`),
+        ...(databaseUrls ? { databaseUrl: databaseUrls.identity! } : {}),
+      })
     },
   )
   await step(say, 'identity service on :5000', () => run([byName('identity')]))
@@ -160,12 +154,17 @@ export async function up(o: UpOptions): Promise<CloudLayout> {
     say,
     `lab: ${lab.plan.hosts.length} hosts (namespace, network plugin, dockerd each)`,
     async () => {
-      await lab.up({ beforeEngines: () => run(layout.processes.filter((p) => p.beforeEngines)) })
+      await lab.up({
+        beforeEngines: async () => {
+          await run(layout.units.filter((p) => p.beforeEngines))
+          o.afterPlugins?.(lab)
+        },
+      })
     },
   )
   await step(say, 'host agents and compute agents', () =>
     run(
-      layout.processes.filter(
+      layout.units.filter(
         (p) => p.name.startsWith('host-agent-') || p.name.startsWith('compute-agent-'),
       ),
     ),

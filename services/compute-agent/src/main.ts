@@ -43,10 +43,10 @@ export interface ConfigSources {
 }
 
 /** A compute host's agent: config → log → service session → the host's parts → run. */
-export function serveComputeAgent(sources: ConfigSources): void {
+export function serveComputeAgent(sources: ConfigSources): Promise<void> {
   const config = loadConfig(ComputeAgentConfig, { ...sources, envPrefix: 'TRICIRCLE_COMPUTE_' })
   const log = createLogger(config.log).child({ service: 'compute-agent', region: config.region })
-  runMain(log, async (signal) => {
+  return runMain(log, async (signal) => {
     const session = new IdentitySession({ ...config.auth })
     const remote = createRemoteVerifier({ identityUrl: config.auth.identityUrl, session, log })
     await remote.sync(signal)

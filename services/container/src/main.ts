@@ -19,10 +19,10 @@ export interface ConfigSources {
  * service's keys and revocation events, followed as the service user) → lookups in the
  * region's network service and the image service → app → listen.
  */
-export function serveContainer(sources: ConfigSources): void {
+export function serveContainer(sources: ConfigSources): Promise<void> {
   const config = loadConfig(ContainerConfig, { ...sources, envPrefix: 'TRICIRCLE_CONTAINER_' })
   const log = createLogger(config.log).child({ service: 'container', region: config.region })
-  runMain(log, async (signal) => {
+  return runMain(log, async (signal) => {
     const handle = openDatabase<ContainerDb>(config.database.url)
     await migrate(handle.db, migrations)
     const session = new IdentitySession({ ...config.auth })

@@ -19,10 +19,14 @@ export function loadHostAgentConfig(sources: ConfigSources): HostAgentConfig {
  * (registration heartbeat, the data-plane reconcile) until SIGINT/SIGTERM. Stopping leaves the kernel
  * state as it is, so forwarding goes on while the agent restarts.
  */
-export function serveHostAgent(sources: ConfigSources): void {
+export function serveHostAgent(sources: ConfigSources): Promise<void> {
   const config = loadHostAgentConfig(sources)
-  const log = createLogger(config.log).child({ service: 'host-agent' })
-  runMain(log, async () => {
+  const log = createLogger(config.log).child({
+    service: 'host-agent',
+    region: config.region,
+    host: config.host,
+  })
+  return runMain(log, async () => {
     const session = new IdentitySession({ ...config.auth })
     const agent = startHostAgent({
       region: config.region,

@@ -13,10 +13,10 @@ export interface ConfigSources {
 }
 
 /** The identity service's composition root: config → log → database → app → listen. */
-export function serveIdentity(sources: ConfigSources): void {
+export function serveIdentity(sources: ConfigSources): Promise<void> {
   const config = loadConfig(IdentityConfig, { ...sources, envPrefix: 'TRICIRCLE_IDENTITY_' })
   const log = createLogger(config.log).child({ service: 'identity' })
-  runMain(log, async (signal) => {
+  return runMain(log, async (signal) => {
     const handle = openDatabase<IdentityDb>(config.database.url)
     await migrate(handle.db as never, migrations)
     const deps = await identityDeps({ config, db: handle.db, log, clock: systemClock })

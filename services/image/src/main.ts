@@ -17,10 +17,10 @@ export interface ConfigSources {
  * The image service's composition root: config → log → database → store → token verifier (the
  * identity service's keys and revocation events, followed as a service user) → app → listen.
  */
-export function serveImage(sources: ConfigSources): void {
+export function serveImage(sources: ConfigSources): Promise<void> {
   const config = loadConfig(ImageConfig, { ...sources, envPrefix: 'TRICIRCLE_IMAGE_' })
   const log = createLogger(config.log).child({ service: 'image' })
-  runMain(log, async (signal) => {
+  return runMain(log, async (signal) => {
     const handle = openDatabase<ImageDb>(config.database.url)
     await migrate(handle.db, migrations)
     const store = new FilesystemImageStore(config.store.dir)

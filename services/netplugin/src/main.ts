@@ -14,10 +14,14 @@ export function loadNetpluginConfig(sources: ConfigSources): NetpluginConfig {
  * socket until SIGINT/SIGTERM. Stopping leaves containers, veths and ports as they are; the
  * state on disk lets the next start carry on.
  */
-export function serveNetplugin(sources: ConfigSources): void {
+export function serveNetplugin(sources: ConfigSources): Promise<void> {
   const config = loadNetpluginConfig(sources)
-  const log = createLogger(config.log).child({ service: 'netplugin' })
-  runMain(log, async () => {
+  const log = createLogger(config.log).child({
+    service: 'netplugin',
+    region: config.region,
+    host: config.host,
+  })
+  return runMain(log, async () => {
     const session = new IdentitySession({ ...config.auth })
     const plugin = await startNetplugin({
       region: config.region,

@@ -22,10 +22,10 @@ export interface ConfigSources {
  * (the identity service's keys and revocations, followed as the service user) → job queue and
  * worker (regions found in the catalog) → Neutron API and Tricircle Admin API → listen.
  */
-export function serveNetwork(sources: ConfigSources): void {
+export function serveNetwork(sources: ConfigSources): Promise<void> {
   const config = loadConfig(CentralNetworkConfig, { ...sources, envPrefix: 'TRICIRCLE_NETWORK_' })
   const log = createLogger(config.log).child({ service: 'network', region: config.region })
-  runMain(log, async (signal) => {
+  return runMain(log, async (signal) => {
     const handle = openDatabase<NetworkDb>(config.database.url)
     await migrate(handle.db, migrations)
     const session = new IdentitySession({ ...config.auth })

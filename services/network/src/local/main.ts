@@ -18,13 +18,13 @@ export interface ConfigSources {
  * keys and revocation events, followed as the service user) → central client (the caller's
  * token, or the service user's for the region's own calls) → app → listen.
  */
-export function serveLocalNetwork(sources: ConfigSources): void {
+export function serveLocalNetwork(sources: ConfigSources): Promise<void> {
   const config = loadConfig(LocalNetworkConfig, {
     ...sources,
     envPrefix: 'TRICIRCLE_REGION_NETWORK_',
   })
   const log = createLogger(config.log).child({ service: 'network', region: config.region })
-  runMain(log, async (signal) => {
+  return runMain(log, async (signal) => {
     const handle = openDatabase<LocalDb>(config.database.url)
     await migrate(handle.db, migrations)
     const session = new IdentitySession({ ...config.auth })
