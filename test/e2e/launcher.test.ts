@@ -19,6 +19,7 @@ import { labTestSkip } from '@tricircle/lab/testing'
 import { testDialects } from '@tricircle/store'
 import pg from 'pg'
 import { parseOpenrc } from '../../cli/src/demo/openrc.js'
+import { lockCloudPorts } from '../support/cloud-lock.js'
 import { openstack, openstackCliAvailable, openstackJson } from '../support/openstack-cli.js'
 
 const available = openstackCliAvailable(process.env)
@@ -67,7 +68,10 @@ describe(
     let admin: Record<string, string>
     const region = (r: string) => ({ ...admin, OS_REGION_NAME: r })
 
+    let release = () => {}
+
     before(async () => {
+      release = await lockCloudPorts()
       stateDir = mkdtempSync(join(tmpdir(), 'tricircle-up-'))
       const started = await tricircle(stateDir, 'up', '--detach', '--name', name)
       assert.equal(started.code, 0, started.stderr)
@@ -75,9 +79,11 @@ describe(
       admin = parseOpenrc(readFileSync(join(stateDir, 'openrc'), 'utf8'))
     })
     after(async () => {
-      if (!stateDir) return
-      await tricircle(stateDir, 'down', '--purge')
-      rmSync(stateDir, { recursive: true, force: true })
+      if (stateDir) {
+        await tricircle(stateDir, 'down', '--purge')
+        rmSync(stateDir, { recursive: true, force: true })
+      }
+      release()
     })
 
     test('status is healthy, and the files a user needs are there, private', async () => {
@@ -245,8 +251,10 @@ describe(
     const postgres = testDialects().find((d) => d.name === 'postgres')
     let stateDir: string
     let database: { url: string; drop: () => Promise<void> } | undefined
+    let release = () => {}
 
     before(async () => {
+      release = await lockCloudPorts()
       assert.ok(postgres, 'TRICIRCLE_TEST_POSTGRES_URL names the test PostgreSQL server')
       database = await postgres.url()
       stateDir = mkdtempSync(join(tmpdir(), 'tricircle-split-'))
@@ -257,6 +265,7 @@ describe(
         rmSync(stateDir, { recursive: true, force: true })
       }
       if (database) await dropServiceDatabases(database)
+      release()
     })
 
     test('up --split starts each service in its own process, on its own database', async () => {

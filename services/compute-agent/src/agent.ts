@@ -53,17 +53,31 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
   let containers: HostContainer[] = []
   let revision: string | undefined
 
+  /** Operations reported done that the list we hold may still show as pending. */
+  let reported = new Set<string>()
+
   function dispatch(list: HostContainer[]): void {
     for (const c of list) {
-      if (!c.pending || inFlight.has(c.uuid)) continue
+      if (!c.pending || inFlight.has(c.uuid) || reported.has(c.pending.id)) continue
+      const id = c.pending.id
       const task = carryOut(ctx, c)
         .then((report) => ctx.report(c.uuid, report))
-        .catch((error: unknown) =>
-          log.warn({ err: error, container: c.uuid }, 'could not report an operation'),
+        .then(
+          () => void reported.add(id),
+          (error: unknown) =>
+            log.warn({ err: error, container: c.uuid }, 'operation not finished; retrying'),
         )
         .finally(() => inFlight.delete(c.uuid))
       inFlight.set(c.uuid, task)
     }
+  }
+
+  /** A fresh list: what it no longer shows pending needs no remembering. */
+  function received(list: HostContainer[]): void {
+    const pending = new Set(list.flatMap((c) => (c.pending ? [c.pending.id] : [])))
+    reported = new Set([...reported].filter((id) => pending.has(id)))
+    containers = list
+    dispatch(list)
   }
 
   async function watch(): Promise<void> {
@@ -78,8 +92,7 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
         )
         failures = 0
         revision = answer.revision
-        containers = answer.containers
-        dispatch(containers)
+        received(answer.containers)
       } catch (error) {
         if (stopping.signal.aborted) return
         failures++
@@ -90,6 +103,8 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
   }
 
   async function resync(): Promise<void> {
+    // Level-triggered: a pending operation nobody works on (it failed for now) is tried again.
+    dispatch(containers)
     const known = new Map(containers.map((c) => [c.uuid, c]))
     for (const c of containers) {
       if (c.pending || inFlight.has(c.uuid)) continue

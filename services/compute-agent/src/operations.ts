@@ -2,8 +2,11 @@
  * Carrying out a container's pending operation on this host, then reporting what the engine
  * shows afterwards with the operation's id, so the container service clears it. Create and
  * rebuild failures put the container in Error with the reason; a failed action leaves the
- * observed state and says why in `status_reason`.
+ * observed state and says why in `status_reason`. A delete that fails because a service it
+ * needs is unavailable is not closed: it stays pending and the agent tries it again, since a
+ * delete the user was told is under way must finish once the service is back.
  */
+import { ServiceUnavailable } from '@tricircle/core'
 import type {
   ContainerReport,
   HostContainer,
@@ -129,6 +132,10 @@ export async function carryOut(ctx: AgentContext, c: HostContainer): Promise<Con
     }
   } catch (error) {
     ctx.log.warn({ err: error, container: c.uuid, op: op.op }, 'operation failed')
+    if (op.op === 'delete' && error instanceof ServiceUnavailable) throw error
+    if (op.op === 'delete') {
+      return { ...done, status: 'Error', status_reason: `delete failed: ${message(error)}` }
+    }
     if (op.op === 'create' || op.op === 'rebuild') {
       return { ...done, status: 'Error', status_reason: message(error), status_detail: null }
     }

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { BadRequest, ServiceUnavailable, silentLogger } from '@tricircle/core'
+import type { HostContainer } from '@tricircle/container'
+import type { AgentContext } from './context.js'
+import { newAgentMemory } from './context.js'
+import { carryOut } from './operations.js'
+
+/** A context whose network service fails every port deletion with `failure`. */
+function contextFailingWith(failure: Error, removed: string[]): AgentContext {
+  return {
+    host: 'h1',
+    region: 'RegionOne',
+    engine: {
+      remove: async (uuid: string) => void removed.push(uuid),
+      stop: async () => undefined,
+    },
+    network: {
+      deletePort: async () => {
+        throw failure
+      },
+      releasePort: async () => undefined,
+      portsOf: async () => [],
+    },
+    log: silentLogger(),
+    known: newAgentMemory(),
+  } as unknown as AgentContext
+}
+
+const deleting: HostContainer = {
+  uuid: 'c-1',
+  requested_networks: [{ network: 'n-1', port: 'p-1', preserve_on_delete: false }],
+  pending: { id: 'op-1', op: 'delete', stop: false, force: true },
+} as unknown as HostContainer
+
+test('a delete that meets an unavailable service stays pending: it rejects, nothing is reported', async () => {
+  const removed: string[] = []
+  const ctx = contextFailingWith(new ServiceUnavailable('central network unreachable'), removed)
+  await assert.rejects(carryOut(ctx, deleting), ServiceUnavailable)
+  assert.deepEqual(removed, ['c-1'], 'the engine side went already; a retry finds it gone')
+})
+
+test('a delete that fails for good closes with Error and the reason', async () => {
+  const ctx = contextFailingWith(new BadRequest('port is in use'), [])
+  const report = await carryOut(ctx, deleting)
+  assert.equal(report.done, 'op-1')
+  assert.equal(report.status, 'Error')
+  assert.match(String(report.status_reason), /delete failed: port is in use/)
+})

@@ -1,0 +1,134 @@
+/**
+ * What must hold in a running one-machine cloud once it has settled, checked from the outside:
+ * the services' APIs (as admin), each lab host's Docker engine and its network namespace.
+ * Written once and run after every fault test (issue 9). Each violation is a line naming the
+ * leaked or missing thing, so a failure says what went wrong, not just that something did.
+ */
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import Dockerode from 'dockerode'
+import { requestJson } from '@tricircle/client'
+import { readLabDescription } from '@tricircle/lab'
+import { readLayout } from '../../cli/src/cloud/down.js'
+import { readOpenrc } from '../../cli/src/demo/openrc.js'
+import { login } from '../../cli/src/demo/session.js'
+import { labStateDir } from '../../cli/src/lab.js'
+
+const run = promisify(execFile)
+
+/** The states a container rests in; anything else is an operation still under way. */
+const SETTLED = new Set(['Running', 'Stopped', 'Created', 'Paused', 'Error'])
+const CONTAINER_LABEL = 'tricircle.container'
+const DEVICE_OWNER = 'compute:kuryr'
+
+interface Container {
+  uuid: string
+  name: string
+  status: string
+  status_reason?: string | null
+  host?: string | null
+}
+
+interface Port {
+  id: string
+  device_id: string
+  device_owner: string
+  network_id: string
+  'binding:host_id'?: string
+}
+
+export interface CloudState {
+  containers: (Container & { region: string })[]
+  ports: Port[]
+}
+
+/** The admin's view of every region's containers and every container port. */
+export async function readCloudState(stateDir: string): Promise<CloudState> {
+  const layout = readLayout(stateDir)
+  if (!layout) throw new Error(`no cloud in ${stateDir}`)
+  const { token } = await login(readOpenrc(stateDir), AbortSignal.timeout(10_000))
+  const get = async <T>(url: string, headers: Record<string, string> = {}) =>
+    (await requestJson<T>(url, { headers: { 'x-auth-token': token, ...headers } })).body
+  const containers: CloudState['containers'] = []
+  for (const region of layout.regions) {
+    const { containers: list } = await get<{ containers: Container[] }>(
+      `${layout.urls.container[region]}/v1/containers?all_projects=1`,
+      { 'OpenStack-API-Version': 'container 1.40' },
+    )
+    containers.push(...list.map((c) => ({ ...c, region })))
+  }
+  const { ports } = await get<{ ports: Port[] }>(
+    `${layout.urls.network}/v2.0/ports?device_owner=${DEVICE_OWNER}`,
+  )
+  return { containers, ports }
+}
+
+/** Every violation of the settled cloud's invariants; empty when all hold. */
+export async function invariantViolations(stateDir: string): Promise<string[]> {
+  const { containers, ports } = await readCloudState(stateDir)
+  const lab = readLabDescription(labStateDir(stateDir))
+  if (!lab) throw new Error(`no lab in ${stateDir}`)
+  const problems: string[] = []
+  const byUuid = new Map(containers.map((c) => [c.uuid, c]))
+
+  for (const c of containers) {
+    if (!SETTLED.has(c.status)) problems.push(`container ${c.name} (${c.uuid}) still ${c.status}`)
+    if (c.status === 'Error' && !c.status_reason)
+      problems.push(`container ${c.name} (${c.uuid}) in Error without a reason`)
+  }
+  for (const p of ports) {
+    if (!byUuid.has(p.device_id))
+      problems.push(`port ${p.id} leaked: its container ${p.device_id || '(none)'} is gone`)
+  }
+  const networks = new Set(ports.map((p) => p.network_id))
+
+  for (const host of lab.hosts) {
+    const docker = new Dockerode({ socketPath: host.dockerHost.replace(/^unix:\/\//, '') })
+    const engineContainers = await docker.listContainers({
+      all: true,
+      filters: { label: [CONTAINER_LABEL] },
+    })
+    const onEngine = new Map(engineContainers.map((e) => [e.Labels[CONTAINER_LABEL]!, e]))
+    for (const [uuid, e] of onEngine) {
+      const c = byUuid.get(uuid)
+      if (!c) problems.push(`Docker container ${e.Names[0]} on ${host.host} leaked`)
+      else if (c.host && c.host !== host.host)
+        problems.push(`Docker container of ${c.name} on ${host.host}, but placed on ${c.host}`)
+    }
+    for (const c of containers) {
+      if (c.host !== host.host || c.status !== 'Running') continue
+      const e = onEngine.get(c.uuid)
+      if (!e || e.State !== 'running')
+        problems.push(
+          `container ${c.name} is Running but its Docker container is ${e?.State ?? 'gone'}`,
+        )
+    }
+    // Engine networks are named after the network's id and kept while any port of it is here.
+    for (const n of await docker.listNetworks({ filters: { driver: ['kuryr'] } })) {
+      if (!networks.has(n.Name) && !(await networkExists(stateDir, n.Name)))
+        problems.push(`Docker network ${n.Name} on ${host.host} leaked: no such network`)
+    }
+    const bound = new Set(
+      ports.filter((p) => p['binding:host_id'] === host.host).map((p) => p.id.slice(0, 11)),
+    )
+    const { stdout } = await run('ip', ['-n', host.netns, '-j', 'link', 'show'])
+    for (const link of JSON.parse(stdout) as { ifname: string }[]) {
+      if (link.ifname.startsWith('tap') && !bound.has(link.ifname.slice(3)))
+        problems.push(`veth ${link.ifname} on ${host.host} leaked: no port bound here`)
+    }
+  }
+  return problems
+}
+
+async function networkExists(stateDir: string, id: string): Promise<boolean> {
+  const layout = readLayout(stateDir)!
+  const { token } = await login(readOpenrc(stateDir), AbortSignal.timeout(10_000))
+  try {
+    await requestJson(`${layout.urls.network}/v2.0/networks/${id}`, {
+      headers: { 'x-auth-token': token },
+    })
+    return true
+  } catch {
+    return false
+  }
+}
