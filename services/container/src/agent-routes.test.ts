@@ -113,6 +113,9 @@ describe('agent routes', () => {
       { capacity: TEST_CAPACITY },
       { agent_url: 1, capacity: {} },
       [],
+      // Stored, then bound or read back: a mistyped field was a 500.
+      { agent_url: 'x', availability_zone: ['az'], capacity: {} },
+      { agent_url: 'x', capacity: { cpus: 'many' } },
     ]) {
       fault(await heartbeat(svc, 'node1', body), 400)
     }
@@ -275,5 +278,23 @@ describe('agent routes', () => {
     )
     assert.equal(error.code, 'container.container-not-found')
     fault(await report(svc, c.uuid, ['Running'] as unknown as Record<string, unknown>), 400)
+  })
+
+  test('a malformed report is a 400 and stores nothing the reads would trip over', async (t) => {
+    const svc = await start(t)
+    const c = await containerIn(svc, 'Running')
+    for (const body of [
+      { addresses: { 'net-private': [null] } },
+      { addresses: { 'net-private': 'x' } },
+      { status: { a: 1 } },
+      { ports: ['80'] },
+      { requested_networks: [{}] },
+      { deleted: 'yes' },
+    ]) {
+      fault(await report(svc, c.uuid, body), 400)
+    }
+    const list = await call(svc, 'alice', 'GET', `/v1/containers/${c.uuid}/network_list`)
+    assert.equal(list.status, 200)
+    assert.equal((await row(svc, c.uuid))?.status, 'Running')
   })
 })

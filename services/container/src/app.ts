@@ -13,6 +13,7 @@ import { discoveryRoutes } from './discovery.js'
 import { hostRoutes } from './hosts.js'
 import { useMicroversions } from './microversion.js'
 import { quotaRoutes } from './quotas.js'
+import { useSingleQueryValues } from './query.js'
 import { serviceRoutes } from './services.js'
 
 /** A region's container service (Zun v1 API, 1.1–1.40), ready for `inject` or `listen`. */
@@ -20,6 +21,7 @@ export function createApp(deps: ContainerDeps): App {
   const app = createServer({ log: deps.log, fault: zunFault })
   useMicroversions(app)
   useAuth(app, deps.verifier)
+  useSingleQueryValues(app)
   discoveryRoutes(app, deps.config.bind.publicUrl)
   createRoutes(app, deps)
   readRoutes(app, deps)

@@ -1,4 +1,4 @@
-import { BadRequest, createServer, keystoneFaultFor, useAuth, type App } from '@tricircle/core'
+import { createServer, keystoneFaultFor, parseJsonBody, useAuth, type App } from '@tricircle/core'
 import type { ImageDeps } from './deps.js'
 import { discoveryRoutes } from './discovery.js'
 import { schemaRoutes } from './schemas.js'
@@ -19,9 +19,9 @@ export function createApp(deps: ImageDeps): App {
   useAuth(app, deps.verifier)
   app.addContentTypeParser(PATCH_TYPES, { parseAs: 'string' }, (_req, body: string, done) => {
     try {
-      done(null, JSON.parse(body) as unknown)
-    } catch {
-      done(new BadRequest('Malformed JSON in request body.'), undefined)
+      done(null, parseJsonBody(body))
+    } catch (error) {
+      done(error as Error, undefined)
     }
   })
   discoveryRoutes(app)

@@ -18,7 +18,7 @@ import { checkQuota } from './quotas.js'
 import {
   canSeeSecurityGroup,
   defaultGroupsAmong,
-  ensureDefaultSecurityGroup,
+  listEnsuringDefault,
   getVisibleSecurityGroup,
   newRuleRow,
   queueSecurityGroupRuleSetup,
@@ -541,39 +541,40 @@ export function securityGroupRuleRoutes(app: App, deps: NetworkDeps): void {
   app.get('/v2.0/security-group-rules', async (req) => {
     const ctx = caller(req)
     const project = listedProject(ctx, req.query)
-    if (project) await ensureDefaultSecurityGroup(db, deps, project)
-    return listResponse(
-      req,
-      'security_group_rules',
-      securityGroupRuleListSpec,
-      async (pre) => {
-        let q = db.selectFrom('security_group_rules').selectAll()
-        if (!isAdmin(ctx)) {
-          const own = ctx.projectId ?? ''
-          q = q.where((eb) =>
-            eb.or([
-              eb('project_id', '=', own),
-              eb(
-                'security_group_id',
-                'in',
-                eb
-                  .selectFrom('security_groups')
-                  .select('security_groups.id')
-                  .where('security_groups.project_id', '=', own),
-              ),
-            ]),
-          )
-        }
-        const ids = strings(pre.id)
-        if (ids) q = q.where('id', 'in', ids)
-        const groups = strings(pre.security_group_id)
-        if (groups) q = q.where('security_group_id', 'in', groups)
-        const projects = strings(pre.project_id)
-        if (projects) q = q.where('project_id', 'in', projects)
-        const rows = await q.orderBy('id').execute()
-        return renderSecurityGroupRules(db, rows)
-      },
-      ['id', 'security_group_id', 'project_id'],
+    return listEnsuringDefault(db, deps, project, () =>
+      listResponse(
+        req,
+        'security_group_rules',
+        securityGroupRuleListSpec,
+        async (pre) => {
+          let q = db.selectFrom('security_group_rules').selectAll()
+          if (!isAdmin(ctx)) {
+            const own = ctx.projectId ?? ''
+            q = q.where((eb) =>
+              eb.or([
+                eb('project_id', '=', own),
+                eb(
+                  'security_group_id',
+                  'in',
+                  eb
+                    .selectFrom('security_groups')
+                    .select('security_groups.id')
+                    .where('security_groups.project_id', '=', own),
+                ),
+              ]),
+            )
+          }
+          const ids = strings(pre.id)
+          if (ids) q = q.where('id', 'in', ids)
+          const groups = strings(pre.security_group_id)
+          if (groups) q = q.where('security_group_id', 'in', groups)
+          const projects = strings(pre.project_id)
+          if (projects) q = q.where('project_id', 'in', projects)
+          const rows = await q.orderBy('id').execute()
+          return renderSecurityGroupRules(db, rows)
+        },
+        ['id', 'security_group_id', 'project_id'],
+      ),
     )
   })
 

@@ -124,6 +124,24 @@ export function newGroupRow(
 }
 
 /**
+ * A list that first ensures the listed project's default group, as Neutron does, without
+ * leaving one behind when the list itself is refused (a bad filter, sort or marker): for a
+ * project that has no group yet, the list runs once before the write, so a refusal comes first.
+ */
+export async function listEnsuringDefault<T>(
+  db: NetworkDatabase,
+  deps: Pick<NetworkDeps, 'clock'>,
+  projectId: string | undefined,
+  list: () => Promise<T>,
+): Promise<T> {
+  if (projectId && !(await defaultSecurityGroupId(db, projectId))) {
+    await list()
+    await ensureDefaultSecurityGroup(db, deps, projectId)
+  }
+  return list()
+}
+
+/**
  * The project's default security group, created with its rules the first time it is needed
  * (Neutron's `_ensure_default_security_group`). Race-free: `default_security_groups` has the
  * project as its primary key, and the claim is an `INSERT … ON CONFLICT DO NOTHING`, so of two

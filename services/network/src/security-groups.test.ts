@@ -11,6 +11,22 @@ const ruleSummary = (rules: Rule[]) =>
 
 for (const dialect of testDialects()) {
   describe(`security groups (${dialect.name})`, () => {
+    test('a refused list does not leave the listed project a default group', async (t) => {
+      const s = await start(t, dialect)
+      const defaults = () => s.net.db.selectFrom('default_security_groups').selectAll().execute()
+      for (const path of ['/v2.0/security-groups', '/v2.0/security-group-rules']) {
+        const bad = await s.call('admin', 'GET', `${path}?project_id=p-new&marker=no-such-id`)
+        assert.equal(bad.status, 400, path)
+        assert.deepEqual(await defaults(), [], path)
+      }
+      const ok = await s.call('admin', 'GET', '/v2.0/security-groups?project_id=p-new')
+      assert.equal(ok.status, 200)
+      assert.deepEqual(
+        (await defaults()).map((d) => d.project_id),
+        ['p-new'],
+      )
+    })
+
     test('five concurrent first requests of a project end with exactly one default group', async (t) => {
       const s = await start(t, dialect)
       const results = await Promise.all([

@@ -19,6 +19,7 @@ import {
   defaultGroupsAmong,
   ensureDefaultSecurityGroup,
   getVisibleSecurityGroup,
+  listEnsuringDefault,
   newGroupRow,
   queueSecurityGroupRuleSetup,
   templateRules,
@@ -153,24 +154,25 @@ export function securityGroupRoutes(app: App, deps: NetworkDeps): void {
   app.get('/v2.0/security-groups', async (req) => {
     const ctx = caller(req)
     const project = listedProject(ctx, req.query)
-    if (project) await ensureDefaultSecurityGroup(db, deps, project)
-    return listResponse(
-      req,
-      'security_groups',
-      securityGroupListSpec,
-      async (pre) => {
-        let q = db.selectFrom('security_groups').selectAll()
-        if (!isAdmin(ctx)) q = q.where('project_id', '=', ctx.projectId ?? '')
-        const ids = strings(pre.id)
-        if (ids) q = q.where('id', 'in', ids)
-        const names = strings(pre.name)
-        if (names) q = q.where('name', 'in', names)
-        const projects = strings(pre.project_id)
-        if (projects) q = q.where('project_id', 'in', projects)
-        const rows = await q.orderBy('id').execute()
-        return renderSecurityGroups(db, ctx, rows)
-      },
-      ['id', 'name', 'project_id'],
+    return listEnsuringDefault(db, deps, project, () =>
+      listResponse(
+        req,
+        'security_groups',
+        securityGroupListSpec,
+        async (pre) => {
+          let q = db.selectFrom('security_groups').selectAll()
+          if (!isAdmin(ctx)) q = q.where('project_id', '=', ctx.projectId ?? '')
+          const ids = strings(pre.id)
+          if (ids) q = q.where('id', 'in', ids)
+          const names = strings(pre.name)
+          if (names) q = q.where('name', 'in', names)
+          const projects = strings(pre.project_id)
+          if (projects) q = q.where('project_id', 'in', projects)
+          const rows = await q.orderBy('id').execute()
+          return renderSecurityGroups(db, ctx, rows)
+        },
+        ['id', 'name', 'project_id'],
+      ),
     )
   })
 

@@ -17,7 +17,8 @@ export const staticCaller = (user: string, projectId: string, roles: string[]): 
 /** A verifier that knows exactly these tokens; anything else is a 401. */
 export const staticVerifier = (tokens: Record<string, AuthContext>): TokenVerifier => ({
   verify: async (token) => {
-    const ctx = tokens[token]
+    // Own keys only: a token such as `toString` must not find Object.prototype's.
+    const ctx = Object.hasOwn(tokens, token) ? tokens[token] : undefined
     if (!ctx) throw new Unauthorized('The request you have made requires authentication.')
     return ctx
   },

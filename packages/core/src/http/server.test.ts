@@ -11,6 +11,7 @@ import {
   zunFault,
   type Fault,
 } from './faults.js'
+import { MAX_JSON_DEPTH } from './json-body.js'
 import { createServer, type App } from './server.js'
 
 class NetworkNotFound extends NotFound {
@@ -194,6 +195,24 @@ describe('createServer: errors from the framework and unknown errors', () => {
     })
     assert.equal(res.statusCode, 400)
     assert.equal(res.json<{ NeutronError: { type: string } }>().NeutronError.type, 'BadRequest')
+  })
+
+  test('JSON nested deeper than MAX_JSON_DEPTH is a 400, not a stack overflow later', async (t) => {
+    const app = await testApp(t, neutronFault)
+    const nested = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)
+    const send = (payload: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/action',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      })
+    const deep = await send(nested(5000))
+    assert.equal(deep.statusCode, 400)
+    assert.match(deep.json<{ NeutronError: { message: string } }>().NeutronError.message, /deeper/)
+    assert.equal((await send(nested(MAX_JSON_DEPTH))).statusCode, 200)
+    // Brackets inside strings are text, not nesting.
+    assert.equal((await send(JSON.stringify({ a: '['.repeat(5000) }))).statusCode, 200)
   })
 
   test('an empty body labelled application/json is accepted as no body', async (t) => {

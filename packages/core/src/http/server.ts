@@ -14,6 +14,7 @@ import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { Logger } from 'pino'
 import { ApiError, BadRequest, NotFound, errorForStatus } from '../errors.js'
+import { parseJsonBody } from './json-body.js'
 import { requestId } from '../ids.js'
 import type { Fault } from './faults.js'
 import { closeIdleOnShutdown } from './graceful-close.js'
@@ -156,9 +157,9 @@ function acceptEmptyJson(app: FastifyInstance): void {
     (_req, body: string, done) => {
       if (body.trim() === '') return done(null, undefined)
       try {
-        done(null, JSON.parse(body))
-      } catch {
-        done(new BadRequest('Malformed JSON in request body.'), undefined)
+        done(null, parseJsonBody(body))
+      } catch (error) {
+        done(error as Error, undefined)
       }
     },
   )

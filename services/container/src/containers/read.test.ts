@@ -137,6 +137,12 @@ describe('container list and show', () => {
     ])
   })
 
+  test('limit=0 is an empty page without a next link', async (t) => {
+    const svc = await start(t)
+    await made(svc, [['alice', 'a1']])
+    assert.deepEqual(await list(svc, '?limit=0'), { containers: [], next: null })
+  })
+
   test('show by uuid or name; another project’s container is a 404', async (t) => {
     const svc = await start(t)
     const [web] = await made(svc, [['alice', 'web']])

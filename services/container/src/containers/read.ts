@@ -75,7 +75,9 @@ export function readRoutes(app: App, deps: ContainerDeps): void {
     }
     const page = rows.slice(start, start + Math.min(limit, MAX_LIMIT))
     const base = baseUrl(req, deps.config.bind.publicUrl)
-    const full = q.limit !== undefined && page.length === limit && start + limit < rows.length
+    // `limit=0` is an empty page with no next link: there is no last item to continue from.
+    const full =
+      q.limit !== undefined && limit > 0 && page.length === limit && start + limit < rows.length
     const next = full
       ? `${base}/v1/containers?sort_key=${sortKey}&sort_dir=${sortDir}&limit=${limit}&marker=${page.at(-1)!.uuid}`
       : null

@@ -184,6 +184,19 @@ describe('ports in a region', () => {
     assert.equal(missing.body.NeutronError.type, 'NetworkNotFound')
   })
 
+  test("a create central refuses keeps no copy; one it accepts keeps the network's", async () => {
+    const { n } = await network('10.14.0.0/24', { availability_zone_hints: ['RegionOne'] })
+    const copy = () =>
+      one.db.selectFrom('copies').select('id').where('id', '=', n.id).executeTakeFirst()
+    // A reader may see the network but not make ports on it.
+    const refused = await one.call('rita', 'POST', '/v2.0/ports', { port: { network_id: n.id } })
+    assert.equal(refused.status, 403)
+    assert.equal(await copy(), undefined)
+    const made = await one.call('alice', 'POST', '/v2.0/ports', { port: { network_id: n.id } })
+    assert.equal(made.status, 201)
+    assert.deepEqual(await copy(), { id: n.id })
+  })
+
   test('bulk create copies every port; delete removes central port and copy', async () => {
     const { n } = await network('10.14.0.0/24')
     const res = await one.call('alice', 'POST', '/v2.0/ports', {

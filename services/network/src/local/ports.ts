@@ -85,7 +85,8 @@ export function portRoutes(app: App, copies: RegionCopies, hosts: HostStore): vo
       if (canSee(ctx, 'port', copy.body, network)) {
         return { port: project(forCaller(ctx, 'port', copy.body), fields) }
       }
-      throw new PortNotFound(id)
+      // A copy the caller may not see is treated as no copy: central answers as for an id
+      // that does not exist (404, or 503 while it is down), so the copy's existence stays hidden.
     }
     // Not here yet: central's, if central says it is bound here or nowhere (lazy copy).
     const seen = ok(
@@ -114,9 +115,11 @@ export function portRoutes(app: App, copies: RegionCopies, hosts: HostStore): vo
     const many = Array.isArray(body?.ports)
     const items = (many ? (body?.ports as unknown[]) : [body?.port]).filter(isObject)
     // Placement first: a network not placed here gets no port here (and nothing centrally).
-    for (const networkId of new Set(items.map((i) => i.network_id))) {
-      if (typeof networkId === 'string') await copies.networkForUse(who, networkId)
-    }
+    // Its copy is kept only once central has made the port: a refused create stores nothing.
+    const networkIds = [...new Set(items.map((i) => i.network_id))].filter(
+      (n): n is string => typeof n === 'string',
+    )
+    for (const networkId of networkIds) await copies.networkForUse(who, networkId, { keep: false })
     for (const item of items) {
       const host = item['binding:host_id']
       if (typeof host === 'string' && host !== '') {
@@ -134,6 +137,7 @@ export function portRoutes(app: App, copies: RegionCopies, hosts: HostStore): vo
       body,
     )
     if (answer.status !== 201) return passThrough(reply, answer)
+    for (const networkId of networkIds) await copies.networkForUse(who, networkId)
     const created = many ? (answer.body.ports as Resource[]) : [answer.body.port as Resource]
     await keepPorts(ctx, created)
     return passThrough(reply, answer)

@@ -90,15 +90,16 @@ export class RegionCopies {
    * The network's copy for a caller that is about to use it here (a port): an existing copy
    * (its placement is fixed at creation, so the copy answers the placement question), else
    * central's answer to the caller (a network it cannot see is central's 404) stored as a copy.
-   * A network whose placement leaves this region out is a 400.
+   * A network whose placement leaves this region out is a 400. With `keep: false` nothing is
+   * stored, for a check before a request that may yet be refused.
    */
-  async networkForUse(caller: Caller, id: string): Promise<Resource> {
+  async networkForUse(caller: Caller, id: string, { keep = true } = {}): Promise<Resource> {
     const copy = (await this.store.get('network', id))?.body
     let network = copy && canSeeNetwork(caller.ctx, copy) ? copy : undefined
     if (!network) {
       // Read as the caller (visibility is central's), never shared with another caller's flight.
       network = await this.readAsCaller(caller, 'network', id)
-      if (this.covers(network)) {
+      if (this.covers(network) && keep) {
         network = await this.fullViewOf('network', network, caller.ctx)
         await this.store.put('network', network)
       }
