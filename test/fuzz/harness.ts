@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import type { App } from '@tricircle/core'
-import { sql, type Kysely } from '@tricircle/store'
+import type { Kysely } from '@tricircle/store'
 import { IdPool, caseArbitrary, resolve, type RequestSpace, type Resolved } from './requests.js'
 import { routesOf, singular, type Route } from './routes.js'
 import { POLLUTION_MARK } from './values.js'
+import { snapshotTables, sqliteWrites } from '../support/app-state.js'
 
 export interface FuzzSettings {
   seed: number
@@ -46,31 +47,6 @@ export interface FuzzReport {
   routes: Map<string, { cases: number; accepted: number }>
 }
 
-/** One row list per table of a SQLite database, as text: the stored state. */
-async function snapshot(dbs: Kysely<any>[], files?: () => Promise<string>): Promise<string> {
-  const parts: string[] = files ? [await files()] : []
-  for (const db of dbs) {
-    const tables = await sql<{ name: string }>`
-      select name from sqlite_master where type = 'table' and name not like 'sqlite_%'
-      order by name`.execute(db)
-    for (const { name } of tables.rows) {
-      const rows = await sql`select * from ${sql.table(name)}`.execute(db)
-      parts.push(name, ...rows.rows.map((r) => JSON.stringify(r)).sort())
-    }
-  }
-  return parts.join('\n')
-}
-
-/** SQLite's count of rows written on the connection: equal means nothing was written. */
-async function writes(dbs: Kysely<any>[]): Promise<number> {
-  let n = 0
-  for (const db of dbs) {
-    const r = await sql<{ n: number }>`select total_changes() as n`.execute(db)
-    n += r.rows[0]!.n
-  }
-  return n
-}
-
 const describe = (r: Resolved) =>
   `${r.method} ${r.url.slice(0, 400)}\nheaders: ${JSON.stringify(r.headers).slice(0, 400)}\nbody: ${r.payload?.slice(0, 500)}`
 
@@ -89,8 +65,8 @@ export async function runFuzz(target: FuzzTarget, settings: FuzzSettings): Promi
   const pool = new IdPool(target.ids, target.aliases)
   const report: FuzzReport = { cases: 0, ms: 0, routes: new Map() }
   for (const r of routes) report.routes.set(`${r.method} ${r.path}`, { cases: 0, accepted: 0 })
-  let baseline = await snapshot(target.dbs, target.files)
-  let written = await writes(target.dbs)
+  let baseline = await snapshotTables(target.dbs, target.files)
+  let written = await sqliteWrites(target.dbs)
 
   const property = fc.asyncProperty(caseArbitrary(space), async (c) => {
     const req = resolve(c, space, pool)
@@ -112,10 +88,10 @@ export async function runFuzz(target: FuzzTarget, settings: FuzzSettings): Promi
       assert.doesNotThrow(() => (body = JSON.parse(res.body)), `not JSON: ${what}`)
       assert.doesNotThrow(() => target.fault(body, res.statusCode), `fault shape: ${what}`)
     }
-    const now = await writes(target.dbs)
+    const now = await sqliteWrites(target.dbs)
     if (now !== written) {
       written = now
-      const state = await snapshot(target.dbs, target.files)
+      const state = await snapshotTables(target.dbs, target.files)
       if (res.statusCode >= 400 && state !== baseline)
         assert.fail(`a rejected request wrote:\n${diff(baseline, state)}\n${what}`)
       baseline = state

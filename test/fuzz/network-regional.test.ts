@@ -1,14 +1,7 @@
 import { after, test } from 'node:test'
+import { injectedRegionDeps } from '../support/injected-region.js'
 import { manualClock, silentLogger } from '@tricircle/core'
-import { migrate, openDatabase } from '@tricircle/store'
 import { createLocalApp } from '../../services/network/src/local/app.js'
-import {
-  CentralClient,
-  type CallOptions,
-  type CentralAnswer,
-} from '../../services/network/src/local/central.js'
-import type { LocalDb } from '../../services/network/src/local/db.js'
-import { migrations } from '../../services/network/src/local/migrations.js'
 import { TOKENS, startTestNetwork, staticVerifier } from '../../services/network/src/testing.js'
 import { assertCoverage, fuzzSettings, neutronFault, runFuzz } from './harness.js'
 import { NEUTRON_BODIES, NEUTRON_QUERY, seedNetwork } from './network-seed.js'
@@ -17,57 +10,15 @@ const settings = fuzzSettings(process.env)
 const central = await startTestNetwork()
 const ids = await seedNetwork(central)
 
-/** The region's client of central, through `inject`: no port, and central's real answers. */
-class InjectedCentral extends CentralClient {
-  override async call<T>(
-    token: string,
-    method: string,
-    path: string,
-    options: CallOptions = {},
-  ): Promise<CentralAnswer<T>> {
-    const res = await central.app.inject({
-      method: method as 'GET',
-      url: path,
-      headers: { 'x-auth-token': token, 'x-tricircle-region': this.region },
-      ...(options.body === undefined ? {} : { payload: options.body as object }),
-    })
-    let body: unknown
-    try {
-      body = res.body ? JSON.parse(res.body) : undefined
-    } catch {
-      body = { NeutronError: { type: 'HTTPError', message: res.body, detail: '' } }
-    }
-    return { status: res.statusCode, body: body as T }
-  }
-}
-
-const handle = openDatabase<LocalDb>('sqlite::memory:')
-await migrate(handle.db, migrations)
 const log = silentLogger()
-const deps = {
-  config: {
-    bind: { host: '127.0.0.1', port: 0 },
-    log: { level: 'silent' as const },
-    database: { url: 'sqlite::memory:' },
-    region: 'RegionOne',
-    availabilityZone: 'az1',
-    centralUrl: 'http://central.test',
-    centralTimeoutMs: 5_000,
-    agentDownTimeSeconds: 75,
-    auth: { identityUrl: 'http://identity.test:5000', username: 's', password: 's', project: 's' },
-  },
-  db: handle.db,
+const deps = await injectedRegionDeps({
+  central: central.app,
+  verifier: staticVerifier(TOKENS),
   log,
   clock: manualClock(Date.UTC(2026, 10, 26)),
-  verifier: staticVerifier(TOKENS),
-  central: new InjectedCentral({
-    url: 'http://central.test',
-    region: 'RegionOne',
-    serviceToken: async () => 'svc',
-  }),
-}
+})
 after(async () => {
-  await handle.close()
+  await deps.close()
   await central.close()
 })
 
@@ -89,7 +40,7 @@ test('regional network API survives hostile requests', async (t) => {
     {
       app: createLocalApp(deps),
       // A region's write lands in central too: both are its stored state.
-      dbs: [handle.db, central.db],
+      dbs: [deps.db, central.db],
       tokens: ['alice', 'admin', 'bob', 'rita', 'svc', 'amy'],
       ids,
       aliases: { quota: 'project', extension: 'alias', copy: 'type', agent: 'host' },

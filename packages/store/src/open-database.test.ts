@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { describe, test } from 'node:test'
 import { sql } from 'kysely'
@@ -116,4 +119,19 @@ describe('openDatabase URL checks', () => {
   test('rejects a bare path that has no scheme', () => {
     assert.throws(() => openDatabase('/var/lib/tricircle/network.db'), /scheme \(none\)/)
   })
+})
+
+test('a new SQLite file is 0600 in new 0700 directories, its WAL too', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'tricircle-store-'))
+  t.after(() => rmSync(root, { recursive: true, force: true }))
+  const path = join(root, 'a', 'b', 'x.db')
+  const handle = openDatabase<DB>(`sqlite://${path}`)
+  await sql`create table t (x integer)`.execute(handle.db)
+  await sql`insert into t values (1)`.execute(handle.db)
+  const mode = (p: string) => (statSync(p).mode & 0o777).toString(8)
+  assert.equal(mode(path), '600')
+  assert.equal(mode(`${path}-wal`), '600')
+  assert.equal(mode(join(root, 'a')), '700')
+  assert.equal(mode(join(root, 'a', 'b')), '700')
+  await handle.close()
 })

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
@@ -33,7 +33,13 @@ export function openDatabase<DB>(url: string): DatabaseHandle<DB> {
     return { db, dialect: 'postgres', close: () => db.destroy() }
   }
   const path = sqlitePath(url)
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') {
+    // A database holds secrets (the identity's signing key, password hashes): directories the
+    // store makes are 0700 and a new file 0600, before SQLite creates it with the umask's mode
+    // (its -wal and -shm files take the database file's mode).
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+    closeSync(openSync(path, 'a', 0o600))
+  }
   const database = new SQLite(path)
   database.pragma('journal_mode = WAL')
   database.pragma('foreign_keys = ON')

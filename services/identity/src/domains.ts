@@ -88,8 +88,9 @@ export function domainRoutes(app: App, deps: IdentityDeps): void {
 
   app.get('/v3/domains/:id', { schema: { params: IdParams } }, async (req) => {
     const ctx = caller(req)
-    const row = await getDomain(db, req.params.id)
-    if (!isAdmin(ctx) && ctx.domainId !== row.id) {
+    // Authorized before the lookup, as Keystone enforces it: a non-admin gets the same 403 for
+    // another domain whether it exists or not.
+    if (!isAdmin(ctx) && ctx.domainId !== req.params.id) {
       const own = ctx.projectId
         ? await db
             .selectFrom('projects')
@@ -97,9 +98,9 @@ export function domainRoutes(app: App, deps: IdentityDeps): void {
             .where('id', '=', ctx.projectId)
             .executeTakeFirst()
         : undefined
-      if (own?.domain_id !== row.id) throw forbidden()
+      if (own?.domain_id !== req.params.id) throw forbidden()
     }
-    return { domain: toDomain(req, row) }
+    return { domain: toDomain(req, await getDomain(db, req.params.id)) }
   })
 
   app.post('/v3/domains', { schema: { body: DomainCreate } }, async (req, reply) => {

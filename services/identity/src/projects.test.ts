@@ -221,4 +221,26 @@ describe('projects', () => {
     assert.deepEqual(left.body.role_assignments, [])
     assert.equal((await call('DELETE', `/v3/projects/${p.id}`)).status, 404)
   })
+  test('a member gets the same 403 for another project and another domain, existing or not', async () => {
+    const mine = await create({ name: 'probe-own' })
+    const other = await create({ name: 'probe-other' })
+    const u = await id.create<{ id: string }>('user', { name: 'prober', password: 'prober-pw' })
+    const roles = await call<{ roles: { id: string }[] }>('GET', '/v3/roles?name=member')
+    await call('PUT', `/v3/projects/${mine.id}/users/${u.id}/roles/${roles.body.roles[0]!.id}`)
+    const token = await id.login('prober', 'prober-pw', 'probe-own')
+    const domain = (
+      await call<{ domain: { id: string } }>('POST', '/v3/domains', { domain: { name: 'probed' } })
+    ).body.domain
+    // Existence used to show as 404 against 403; Keystone enforces on the target first.
+    for (const url of [
+      `/v3/projects/${other.id}`,
+      '/v3/projects/0123456789abcdef0123456789abcdef',
+      `/v3/domains/${domain.id}`,
+      '/v3/domains/0123456789abcdef0123456789abcdef',
+    ]) {
+      assert.equal((await call('GET', url, undefined, token)).status, 403, url)
+    }
+    assert.equal((await call('GET', `/v3/projects/${mine.id}`, undefined, token)).status, 200)
+    assert.equal((await call('GET', '/v3/domains/default', undefined, token)).status, 200)
+  })
 })

@@ -134,9 +134,10 @@ export function projectRoutes(app: App, deps: IdentityDeps): void {
 
   app.get('/v3/projects/:id', { schema: { params: IdParams } }, async (req) => {
     const ctx = caller(req)
-    const row = await getProject(db, req.params.id)
-    if (!isAdmin(ctx) && ctx.projectId !== row.id) throw forbidden()
-    return { project: toProject(req, row) }
+    // Authorized before the lookup, as Keystone enforces it: a non-admin gets the same 403 for
+    // another project whether it exists or not, so project ids cannot be probed.
+    if (!isAdmin(ctx) && ctx.projectId !== req.params.id) throw forbidden()
+    return { project: toProject(req, await getProject(db, req.params.id)) }
   })
 
   app.post('/v3/projects', { schema: { body: ProjectCreate } }, async (req, reply) => {

@@ -93,6 +93,13 @@ describe('image members and visibility', () => {
     assert.equal((await get('bob', `/v2/images/${id}/members/${PROJECT.gamma}`)).statusCode, 404)
     assert.equal((await get('bob', `/v2/images/${id}/members/${PROJECT.beta}`)).statusCode, 200)
     assert.equal((await addMember(id, 'p-other', 'bob')).statusCode, 403)
+    // Another member's status is as absent for bob as a project that is no member (not a 403
+    // that would say gamma is one); the owner may see it but not decide it (403).
+    const other = await setStatus(id, PROJECT.gamma, 'accepted', 'bob')
+    const nobody = await setStatus(id, 'p-nobody', 'accepted', 'bob')
+    assert.equal(other.statusCode, 404)
+    assert.equal(nobody.statusCode, 404)
+    assert.equal((await setStatus(id, PROJECT.gamma, 'accepted', 'alice')).statusCode, 403)
   })
 
   test('deleting a membership hides the image again; only shared images have members', async () => {

@@ -103,6 +103,10 @@ export function imageMemberRoutes(app: App, deps: ImageDeps): void {
     async (req) => {
       const ctx = caller(req)
       const row = await sharedImage(db, ctx, req.params.id)
+      // Another member's membership does not exist for a member (Glance's member repository
+      // hides it): a 403 here would tell them who else the image is shared with.
+      if (!isOwner(ctx, row) && ctx.projectId !== req.params.member)
+        throw memberNotFound(req.params.member)
       const current = await getMember(db, row.id, req.params.member)
       // Only the member decides whether it wants the image, not the owner.
       if (ctx.projectId !== current.member_id && !isAdmin(ctx))

@@ -78,6 +78,14 @@ describe('a region while central is unreachable', () => {
       [port.body.port.id],
     )
 
+    // Another project's port copy answers as an id that does not exist, so bob cannot tell
+    // which ports the region holds (it was a 404 here while a missing id was central's 503).
+    const missing = '00000000-0000-4000-8000-000000000000'
+    const hidden = await one.call('bob', 'GET', `/v2.0/ports/${port.body.port.id}`)
+    const absent = await one.call('bob', 'GET', `/v2.0/ports/${missing}`)
+    assert.equal(hidden.status, 503)
+    assert.equal(absent.status, 503)
+
     const refused = await one.call('alice', 'POST', '/v2.0/ports', { port: { network_id: n.id } })
     assert.equal(refused.status, 503)
     assert.equal(refused.body.NeutronError.type, 'CentralUnavailable')
@@ -86,6 +94,14 @@ describe('a region while central is unreachable', () => {
     assert.equal(routers.body.NeutronError.type, 'CentralUnavailable')
 
     await central.start()
+
+    const hiddenUp = await one.call('bob', 'GET', `/v2.0/ports/${port.body.port.id}`)
+    const absentUp = await one.call('bob', 'GET', `/v2.0/ports/${missing}`)
+    assert.equal(hiddenUp.status, 404)
+    assert.equal(
+      hiddenUp.body.NeutronError.message,
+      absentUp.body.NeutronError.message.replace(missing, port.body.port.id),
+    )
 
     const again = await one.call('alice', 'POST', '/v2.0/ports', { port: { network_id: n.id } })
     assert.equal(again.status, 201, JSON.stringify(again.body))
