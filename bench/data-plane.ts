@@ -236,6 +236,7 @@ async function bindingToFirstPacket(dp: DataPlaneLab, sender: Container, network
     const sending = nodeIn(sender.netns, UDP_SENDER, [ip, '7001'])
     sending.done.catch(() => {})
     await new Promise((resolve) => setTimeout(resolve, 100))
+    const putAt = Date.now()
     const bound = await dp.cloud.call(host.region, SERVICE_TOKEN, 'PUT', `/v2.0/ports/${port.id}`, {
       port: { 'binding:host_id': host.host, device_owner: 'compute:bench', device_id: ns },
     })
@@ -244,10 +245,24 @@ async function bindingToFirstPacket(dp: DataPlaneLab, sender: Container, network
     const arrived = JSON.parse((await receiver.done).split('\n').find((l) => l.startsWith('{'))!)
     sending.child.kill('SIGKILL')
     samples.push(arrived.at - boundAt)
-    const sync = dp.agent(host.host).lastSync
+    // The agent's sync that realized the binding: the first to change the kernel that ended
+    // after the PUT was sent (it may have started before, its region read arriving after).
+    const realized = () =>
+      dp
+        .syncsOf(host.host)
+        .find(
+          (s) => s.startedAt + s.durationMs >= putAt && s.startedAt <= arrived.at && s.commands > 0,
+        )
+    // Its report comes once it has finished, which may be after the packet.
+    await until(async () => realized() !== undefined, 3000, 'the sync reported').catch(() => {})
+    const sync = realized()
+    const how = sync
+      ? `${JSON.stringify(sync.phases)}, kernel reading ${sync.kernelReused ? 'reused' : 'read'}, ` +
+        `firewall ${sync.firewallIncremental ? 'added to' : 'replaced'}`
+      : 'not reported'
     progress(
       `binding ${i + 1}: first packet after ${round(arrived.at - boundAt, 1)} ms ` +
-        `(the agent's last sync: ${JSON.stringify(sync?.phases)})`,
+        `(the agent's sync: ${how})`,
     )
     await ipBatch([['netns', 'del', ns]])
     await dp.cloud.call(host.region, 'alice', 'DELETE', `/v2.0/ports/${port.id}`)

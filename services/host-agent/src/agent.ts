@@ -5,111 +5,30 @@
  * VXLAN devices, forwarding entries and plugged taps (`desired.ts`, `kernel.ts`).
  *
  * Level-triggered, with `runController`: each reconcile reads the desired state (the region's
- * copies and hosts, as the services' user) and the actual state (the kernel, read meanwhile),
- * and runs only the difference. It runs on every change the region reports (a long poll), on a
+ * copies and hosts, as the services' user, in one request) and the actual state (the kernel,
+ * read meanwhile, or the previous sync's reading when nothing can have changed it since:
+ * `kernel-cache.ts`), and runs only the difference. It runs on every change the region reports (a long poll), on a
  * new tap in the host's namespace, and on a slow periodic resync. A restart therefore changes
  * nothing that is right, and repairs whatever drifted meanwhile. When the network service
  * cannot be reached nothing is changed: what is programmed keeps forwarding, and the read is
  * retried with exponential backoff (the periodic resync pauses until one succeeds, so the
  * backoff is not cut short).
  */
-import { runController, type Logger } from '@tricircle/core'
+import { runController } from '@tricircle/core'
 import { monitor } from '@tricircle/iproute'
 import { L2Index, l2NetworkOf, l2PortOf, type L2Port, type Problem } from './desired.js'
-import {
-  iprouteKernel,
-  isEmptyPlan,
-  planL2,
-  type Conflict,
-  type L2Kernel,
-  type L2Plan,
-} from './kernel.js'
-import { RegionNetworkClient, type NetworkServiceOptions } from './region-client.js'
-import { readFirewall } from './firewall/kernel.js'
+import { iprouteKernel, isEmptyPlan, planL2, type ActualL2 } from './kernel.js'
+import type { HostAgent, HostAgentOptions, SyncReport } from './agent-api.js'
+import { KernelReadCache } from './kernel-cache.js'
+import { RegionNetworkClient, type CopyType } from './region-client.js'
+import { readFirewall, type ActualFirewall } from './firewall/kernel.js'
+import type { DesiredFirewall } from './firewall/ruleset.js'
 import { syncFirewall } from './firewall/sync.js'
 import { watchRegion } from './region-watch.js'
 import { computeDesiredL3, type DesiredL3 } from './routers/desired.js'
-import { applyRouterPlan, planRouters, readRouters } from './routers/kernel.js'
+import { applyRouterPlan, planRouters, readRouters, type ActualRouter } from './routers/kernel.js'
 
-export interface HostAgentOptions {
-  /** The region the host is in (for logs; the network service is the region's). */
-  readonly region: string
-  /** The host's name, as ports are bound to it (`binding:host_id`). */
-  readonly host: string
-  /** The host's VXLAN tunnel address, on `tunnelDevice`. */
-  readonly tunnelIp: string
-  readonly tunnelDevice: string
-  /** The host's network namespace (a lab host); undefined: the agent's own (a real host). */
-  readonly netns?: string
-  /** The region's network service. */
-  readonly network: NetworkServiceOptions
-  /** How often the whole state is read and converged. */
-  readonly pollMs: number
-  /** How often the host registers again (its heartbeat); default 30 s. */
-  readonly heartbeatMs?: number
-  /** Tenant MTU; default 1450. */
-  readonly mtu?: number
-  /** Physical network → the host's interface on it (flat external networks). */
-  readonly physicalInterfaces?: ReadonlyMap<string, string>
-  /**
-   * Prefix of the router namespaces this host makes; default '' on a real host, and the host's
-   * namespace name + '-' on a lab host (namespace names are machine-wide).
-   */
-  readonly namespacePrefix?: string
-  /** Long-poll the region for changes (a sync follows each); default true. */
-  readonly watch?: boolean
-  /** Retry delays after failures; default 1 s doubling to 30 s. */
-  readonly backoff?: { readonly baseMs: number; readonly maxMs: number }
-  readonly log: Logger
-  /**
-   * The kernel; default iproute2 in `netns`. Routers and kernel link events are realized only
-   * on the real kernel, so a test double covers L2 alone.
-   */
-  readonly kernel?: L2Kernel
-}
-
-/** What one successful sync found and did. */
-export interface SyncReport {
-  /** When it started (ms since the epoch). */
-  readonly startedAt: number
-  readonly durationMs: number
-  /** Where the time went: reading the region, routers, security groups and L2. */
-  readonly phases: {
-    readonly regionMs: number
-    readonly routersMs: number
-    readonly filterAndL2Ms: number
-  }
-  /** Networks realized on the host. */
-  readonly networks: number
-  /** Ports bound to the host. */
-  readonly localPorts: number
-  /** Routers realized on the host. */
-  readonly routers: number
-  /** Router commands run. */
-  readonly routerChanges: number
-  /** Whether the security-group tables were rewritten. */
-  readonly firewallChanged: boolean
-  readonly counts: L2Plan['counts']
-  /** Commands run (0: the host was already right). */
-  readonly commands: number
-  readonly problems: readonly Problem[]
-  readonly conflicts: readonly Conflict[]
-  readonly kept: readonly Conflict[]
-}
-
-export interface HostAgent {
-  /** Asks for a sync now; resolves with the report of a sync that started after the call. */
-  syncNow(): Promise<SyncReport>
-  /** Resolves with the report of the next sync that starts after the call and succeeds. */
-  nextSync(): Promise<SyncReport>
-  readonly lastSync: SyncReport | undefined
-  /** Whether the last attempt to reach the network service for a sync failed. */
-  readonly failing: boolean
-  /** Whether the host's registration has succeeded at least once. */
-  readonly registered: boolean
-  /** Stops both loops (after the work in flight); the kernel state stays as it is. */
-  stop(): Promise<void>
-}
+export type { HostAgent, HostAgentOptions, SyncReport } from './agent-api.js'
 
 /** What one sync reads of the region. */
 interface RegionState {
@@ -121,6 +40,19 @@ interface RegionState {
   readonly agents: Map<string, { tunnelIp: string; alive: boolean }>
 }
 
+/** What a sync read of the kernel, kept for the next one when it changed nothing. */
+interface KernelReading {
+  readonly routers: readonly ActualRouter[] | undefined
+  readonly firewall: ActualFirewall | undefined
+  readonly l2: ActualL2
+}
+
+/** How long the link monitor runs before readings are reused (it has subscribed by then). */
+const MONITOR_GRACE_MS = 1000
+
+/** A kept value as the promise a fresh read would give; undefined stays undefined. */
+const maybe = <T>(value: T | undefined): Promise<T> | undefined =>
+  value === undefined ? undefined : Promise.resolve(value)
 const L2_KEY = 'l2'
 const HOST_KEY = 'host'
 
@@ -142,6 +74,8 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
     ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
   }
   const tunnel = { tunnelIp: options.tunnelIp, tunnelDevice: options.tunnelDevice }
+  const { netns } = options
+  const prefix = l3Identity.namespacePrefix
   const backoff = options.backoff ?? { baseMs: 1000, maxMs: 30_000 }
   const abort = new AbortController()
 
@@ -151,18 +85,25 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
   let lastSync: SyncReport | undefined
   let lastReported = ''
   let waiters: { after: number; resolve: (r: SyncReport) => void }[] = []
+  const readings = new KernelReadCache<KernelReading>()
+  /** What the last sync left in our nftables tables (`firewall/incremental.ts`). */
+  let installedFirewall: DesiredFirewall | undefined
 
   /** One read of what the region holds: its copies and its hosts (routers' data on a real kernel). */
   async function readRegion(signal: AbortSignal): Promise<RegionState> {
-    const [ports, networks, subnets, routers, securityGroups, agents] = await Promise.all([
-      region.copies('port', signal),
-      region.copies('network', signal),
-      realKernel ? region.copies('subnet', signal) : [],
-      realKernel ? region.copies('router', signal) : [],
-      realKernel ? region.copies('security_group', signal) : [],
-      region.agents(signal),
-    ])
-    return { ports, networks, subnets, routers, securityGroups, agents }
+    const types: CopyType[] = realKernel
+      ? ['port', 'network', 'subnet', 'router', 'security_group']
+      : ['port', 'network']
+    const state = await region.agentState(types, signal)
+    const copies = (type: CopyType) => state.copies.get(type) ?? []
+    return {
+      ports: copies('port'),
+      networks: copies('network'),
+      subnets: copies('subnet'),
+      routers: copies('router'),
+      securityGroups: copies('security_group'),
+      agents: new Map(state.hosts),
+    }
   }
 
   /** Binds the routers' ports this host must hold; a failure is a problem, not a failed sync. */
@@ -184,10 +125,20 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
   }
 
   async function sync(signal: AbortSignal): Promise<void> {
+    try {
+      await syncOnce(signal)
+    } catch (error) {
+      readings.invalidate()
+      installedFirewall = undefined
+      throw error
+    }
+  }
+
+  async function syncOnce(signal: AbortSignal): Promise<void> {
     const seq = ++started
     const startedAt = Date.now()
     const began = performance.now()
-    const phase = { regionMs: 0, routersMs: 0, filterAndL2Ms: 0 }
+    const phase = { regionMs: 0, routersMs: 0, firewallMs: 0, l2Ms: 0, digestMs: 0 }
     let mark = began
     const lap = () => {
       const now = performance.now()
@@ -195,14 +146,23 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
       mark = now
       return ms
     }
-    // The kernel is read while the region answers (L2 again below if routers change links).
-    const routersNow = realKernel ? readRouters(l3Identity.namespacePrefix) : undefined
-    const firewallNow = realKernel ? readFirewall(options.netns) : undefined
-    let l2Now = kernel.read()
+    // The region is asked first; the kernel is read meanwhile (L2 again below if routers change
+    // links), unless the previous sync's reading is still good.
+    const regionRead = readRegion(signal)
+    regionRead.catch(() => {})
+    const generation = readings.generation
+    const reused = readings.reusable()
+    const routersNow = reused ? maybe(reused.routers) : realKernel ? readRouters(prefix) : undefined
+    const firewallNow = reused
+      ? maybe(reused.firewall)
+      : realKernel
+        ? readFirewall(netns)
+        : undefined
+    let l2Now = reused ? Promise.resolve(reused.l2) : kernel.read()
     for (const read of [routersNow, firewallNow, l2Now]) read?.catch(() => {})
     let held: RegionState
     try {
-      held = await readRegion(signal)
+      held = await regionRead
     } catch (error) {
       // Nothing is changed: the host keeps forwarding with what is programmed.
       failing = true
@@ -249,22 +209,39 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
             ports: held.ports,
             groups: held.securityGroups,
             ...(firewallNow ? { actual: firewallNow } : {}),
+            ...(installedFirewall ? { installed: installedFirewall } : {}),
           })
         : undefined,
       l2Now,
     ])
+    phase.firewallMs = lap()
     const plan = planL2(desired, actual, tunnel)
     if (!isEmptyPlan(plan)) await kernel.apply(plan)
-    phase.filterAndL2Ms = lap()
+    phase.l2Ms = lap()
+    // The digests of an incremental firewall change, once the new taps are plugged.
+    await firewall?.finish?.()
+    installedFirewall = firewall?.desired
+    phase.digestMs = lap()
+    const changedKernel = routerChanges > 0 || firewall?.changed === true || !isEmptyPlan(plan)
+    if (changedKernel) readings.invalidate()
+    else {
+      readings.keep(generation, {
+        routers: await routersNow,
+        firewall: await firewallNow,
+        l2: actual,
+      })
+    }
     const report: SyncReport = {
       startedAt,
       durationMs: Math.round((performance.now() - began) * 10) / 10,
+      kernelReused: reused !== undefined,
       phases: phase,
       networks: desired.networks.length,
       localPorts: desired.networks.reduce((n, net) => n + net.localPorts.length, 0),
       routers: l3?.routers.length ?? 0,
       routerChanges,
       firewallChanged: firewall?.changed ?? false,
+      firewallIncremental: firewall?.incremental ?? false,
       counts: plan.counts,
       commands: plan.links.length + plan.fdb.length + routerChanges + (firewall?.changed ? 1 : 0),
       problems: [
@@ -302,8 +279,12 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
   const l2 = runController(
     {
       name: 'host-l2',
-      // While the network service is unreachable the backoff retries alone.
-      list: async () => (failing ? [] : [L2_KEY]),
+      // While the network service is unreachable the backoff retries alone. The periodic
+      // resync reads the kernel afresh, so drift no link event shows is repaired by it.
+      list: async () => {
+        readings.invalidate()
+        return failing ? [] : [L2_KEY]
+      },
       reconcile: async (_key, signal) => sync(signal),
     },
     { log, resyncMs: options.pollMs, backoff },
@@ -325,15 +306,25 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
   }
   if (realKernel) {
     // A plugin's new tap is plugged at once rather than at the next poll.
+    // Any link event makes the last reading of the kernel stale (`kernel-cache.ts`).
+    let monitoring = true
     monitor({
       netns: options.netns,
       signal: abort.signal,
       onLine: (line) => {
+        readings.invalidate()
         if (/\btap[0-9a-f]/.test(line)) l2.enqueue(L2_KEY)
       },
-      onExit: (reason) =>
-        log.warn({ reason }, 'link monitor stopped; taps are plugged at the next poll'),
+      onExit: (reason) => {
+        monitoring = false
+        readings.disable()
+        log.warn({ reason }, 'link monitor stopped; taps are plugged at the next poll')
+      },
     })
+    const enable = setTimeout(() => {
+      if (monitoring && !abort.signal.aborted) readings.enable()
+    }, MONITOR_GRACE_MS)
+    abort.signal.addEventListener('abort', () => clearTimeout(enable), { once: true })
   }
 
   const registration = runController(
@@ -356,6 +347,8 @@ export function startHostAgent(options: HostAgentOptions): HostAgent {
   return {
     syncNow() {
       const next = nextSync()
+      // Asked for explicitly: the kernel is read afresh.
+      readings.invalidate()
       l2.enqueue(L2_KEY)
       return next
     },

@@ -14,6 +14,17 @@ export interface NetworkServiceOptions {
   readonly timeoutMs?: number
 }
 
+/** The copy types an agent reads. */
+export type CopyType = 'port' | 'network' | 'subnet' | 'router' | 'security_group'
+
+/** What the region holds for its agents (`RegionNetworkClient.agentState`). */
+export interface AgentState {
+  /** Each asked type's copies (empty when the region has none). */
+  readonly copies: ReadonlyMap<CopyType, Record<string, unknown>[]>
+  /** The region's registered hosts: name → tunnel address and whether it is alive. */
+  readonly hosts: ReadonlyMap<string, { tunnelIp: string; alive: boolean }>
+}
+
 export class RegionNetworkClient {
   readonly #base: string
 
@@ -41,36 +52,25 @@ export class RegionNetworkClient {
   }
 
   /**
-   * The region's copies of one resource type (`port`, `network`, `subnet`, `router`,
-   * `security_group`): what the region holds, which is what its hosts realize.
+   * What one sync reads, in one request (`GET /v2.0/os-tricircle/agent-state`): the region's
+   * copies of each of `types` (`port`, `network`, `subnet`, `router`, `security_group`) — what
+   * the region holds, which is what its hosts realize — and its registered hosts: name → tunnel
+   * address and whether it is alive.
    */
-  async copies(type: string, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
-    const body = await this.#call<{ copies?: Record<string, unknown>[] }>(
-      'GET',
-      `/v2.0/os-tricircle/copies/${encodeURIComponent(type)}`,
-      signal,
-    )
-    return body.copies ?? []
-  }
-
-  /** The region's registered hosts: name → tunnel address and whether it is alive. */
-  async agents(signal?: AbortSignal): Promise<Map<string, { tunnelIp: string; alive: boolean }>> {
-    const query = new URLSearchParams([
-      ['fields', 'host'],
-      ['fields', 'configurations'],
-      ['fields', 'alive'],
-    ])
+  async agentState(types: readonly CopyType[], signal?: AbortSignal): Promise<AgentState> {
+    const query = new URLSearchParams(types.map((type): [string, string] => ['type', type]))
     const body = await this.#call<{
-      agents?: { host?: unknown; alive?: unknown; configurations?: { tunneling_ip?: unknown } }[]
-    }>('GET', `/v2.0/agents?${query.toString()}`, signal)
-    const out = new Map<string, { tunnelIp: string; alive: boolean }>()
-    for (const agent of body.agents ?? []) {
-      const ip = agent.configurations?.tunneling_ip
-      if (typeof agent.host === 'string' && typeof ip === 'string' && ip) {
-        out.set(agent.host, { tunnelIp: ip, alive: agent.alive !== false })
+      copies?: Record<string, Record<string, unknown>[] | undefined>
+      hosts?: { host?: unknown; tunnel_ip?: unknown; alive?: unknown }[]
+    }>('GET', `/v2.0/os-tricircle/agent-state?${query.toString()}`, signal)
+    const copies = new Map(types.map((type) => [type, body.copies?.[type] ?? []]))
+    const hosts = new Map<string, { tunnelIp: string; alive: boolean }>()
+    for (const h of body.hosts ?? []) {
+      if (typeof h.host === 'string' && typeof h.tunnel_ip === 'string' && h.tunnel_ip) {
+        hosts.set(h.host, { tunnelIp: h.tunnel_ip, alive: h.alive !== false })
       }
     }
-    return out
+    return { copies, hosts }
   }
 
   /** Binds a port to `host` (a router's port claimed by the host that realizes the router). */

@@ -1,8 +1,10 @@
 /**
- * Address sets as nft elements. Interval sets refuse overlapping elements, so every list is
- * first merged into disjoint, non-adjacent ranges (a fixed IP inside an allowed pair's CIDR
- * becomes one element); the kernel then lists exactly as many elements as were written, which
- * is what drift detection counts.
+ * Address sets as nft elements. Interval sets refuse overlapping elements, so a list is either
+ * merged into disjoint, non-adjacent ranges (a fixed IP inside an allowed pair's CIDR becomes
+ * one element: `addressElements`, for the sets inside a rule) or reduced to the networks that
+ * are inside no other (`memberElements`, for the named sets a member joining adds to); the
+ * kernel then lists exactly as many elements as were written, which is what drift detection
+ * counts.
  */
 import {
   cidrRange,
@@ -26,6 +28,33 @@ export function rangeElement(range: IpRange): string {
 export function addressElements(cidrs: Iterable<Cidr>, version: IpVersion): string[] {
   const ranges = [...cidrs].filter((c) => c.version === version).map(cidrRange)
   return mergeRanges(ranges).map(rangeElement)
+}
+
+/**
+ * The networks of one version as elements that a new member only adds to: each network not
+ * inside another, as written (`10.0.0.5`, `10.1.0.0/24`), ordered by address. Networks either
+ * nest or are disjoint, so these never overlap; adjacent ones stay separate elements, which
+ * the kernel keeps and lists one by one.
+ */
+export function memberElements(cidrs: Iterable<Cidr>, version: IpVersion): string[] {
+  const ranges = [...cidrs].filter((c) => c.version === version).map(cidrRange)
+  ranges.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : b.last > a.last ? 1 : -1))
+  const kept: IpRange[] = []
+  for (const range of ranges) {
+    const last = kept.at(-1)
+    if (last && range.last <= last.last) continue // inside the one before (or the same)
+    kept.push(range)
+  }
+  return kept.map(prefixElement)
+}
+
+/** A network's range as nft reads it: the address alone for a host, else `address/length`. */
+function prefixElement(range: IpRange): string {
+  const first = formatIp(ip(range.version, range.first))
+  const size = range.last - range.first + 1n
+  if (size === 1n) return first
+  const bits = range.version === 4 ? 32 : 128
+  return `${first}/${bits - (size.toString(2).length - 1)}`
 }
 
 /** Every address a port may use: its fixed IPs and its allowed pairs' addresses or CIDRs. */

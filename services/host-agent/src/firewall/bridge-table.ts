@@ -26,7 +26,7 @@ import {
   OUT_PORT_MASK,
   outPortMark,
 } from './marks.js'
-import { DIGEST_PREFIX, quote, TABLE_NAME, type NftChain, type NftTable } from './nft-model.js'
+import { quote, TABLE_NAME, type NftChain, type NftTable } from './nft-model.js'
 import type { FilteredPort } from './ruleset.js'
 import { parseCidr } from '@tricircle/netaddr'
 
@@ -39,7 +39,6 @@ const UNSPECIFIED_SOURCE_ICMPV6 = '{ 131, 135, 143 }'
 export function bridgeTable(
   ports: readonly FilteredPort[],
   blockedTaps: readonly string[],
-  digest: string,
 ): NftTable {
   const clear = `meta mark set meta mark and ${hex(OTHER_BITS)}`
   const ours = `meta mark and ${hex(OUR_BITS)} != 0`
@@ -68,7 +67,7 @@ export function bridgeTable(
         name: 'frames-in',
         hook: { hook: 'prerouting', priority: -300 },
         rules: [
-          `iifname @blocked-taps drop comment ${quote(DIGEST_PREFIX + digest)}`,
+          'iifname @blocked-taps drop',
           'iifname vmap @in-ports',
           `iifname "vxlan-*" ${clear}`,
         ],

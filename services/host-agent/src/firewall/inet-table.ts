@@ -18,17 +18,10 @@
  * allowed, as Neutron does by deleting their conntrack entries.
  */
 import { createHash } from 'node:crypto'
-import { addressElements } from './addresses.js'
+import { memberElements } from './addresses.js'
 import type { FirewallGroup } from './group-records.js'
 import { hex, IN_PORT_MASK, INSPECTED, inPortMark, OUT_PORT_MASK, outPortMark } from './marks.js'
-import {
-  DIGEST_PREFIX,
-  quote,
-  TABLE_NAME,
-  type NftChain,
-  type NftSet,
-  type NftTable,
-} from './nft-model.js'
+import { quote, TABLE_NAME, type NftChain, type NftSet, type NftTable } from './nft-model.js'
 import type { FilteredPort } from './ruleset.js'
 import { remoteGroupSetName, ruleMatch } from './rules.js'
 import type { Cidr } from '@tricircle/netaddr'
@@ -46,7 +39,7 @@ export interface InetTableInput {
   readonly networks: readonly string[]
 }
 
-export function inetTable(input: InetTableInput, digest: string): NftTable {
+export function inetTable(input: InetTableInput): NftTable {
   const usedGroups = [...new Set(input.ports.flatMap((p) => p.groups))].sort()
   const zones = conntrackZones(input.networks.map(firewallBridgeName))
   return {
@@ -74,7 +67,7 @@ export function inetTable(input: InetTableInput, digest: string): NftTable {
       {
         name: 'conntrack-zones',
         hook: { hook: 'prerouting', priority: -300 },
-        rules: [`ct zone set iifname map @bridge-zones comment ${quote(DIGEST_PREFIX + digest)}`],
+        rules: ['ct zone set iifname map @bridge-zones'],
       },
       {
         name: 'port-egress',
@@ -138,7 +131,11 @@ function groupChain(
   return { name: `sg-${direction}-${groupId}`, rules: matches.map((m) => `${m} accept`) }
 }
 
-/** One interval set per family for every group a used group's rule names as its remote. */
+/**
+ * One interval set per family for every group a used group's rule names as its remote; its
+ * elements are the members' networks unmerged (`memberElements`), so a member joining only
+ * adds an element.
+ */
 function remoteGroupSets(usedGroups: readonly string[], input: InetTableInput): NftSet[] {
   const remotes = new Set<string>()
   for (const id of usedGroups) {
@@ -152,7 +149,7 @@ function remoteGroupSets(usedGroups: readonly string[], input: InetTableInput): 
       name: remoteGroupSetName(id, version === 4 ? 'IPv4' : 'IPv6'),
       kind: 'set' as const,
       declaration: [`type ipv${version}_addr`, 'flags interval'],
-      elements: addressElements(members, version),
+      elements: memberElements(members, version),
     }))
   })
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+
 /**
  * The packet mark (`meta mark`, skb->mark) carries what the bridge table knows (which ports a
  * frame comes from and goes to) to the inet table, the only place with conntrack. Layout:
@@ -26,3 +28,11 @@ export const hex = (value: number): string => `0x${(value >>> 0).toString(16).pa
 
 export const inPortMark = (index: number): number => index
 export const outPortMark = (index: number): number => (index << OUT_PORT_SHIFT) >>> 0
+
+/**
+ * The index a port would like (1–4095): a hash of its id, so a port keeps its index while
+ * others come and go and a port joining changes no other port's chains (`incremental.ts`).
+ * Collisions go to the next free index, in id order (`ruleset.ts`).
+ */
+export const preferredIndex = (portId: string): number =>
+  (createHash('sha256').update(portId).digest().readUInt16BE(0) % MAX_PORTS) + 1

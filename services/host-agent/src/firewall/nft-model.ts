@@ -53,8 +53,23 @@ export interface TableSignature {
   readonly sets: Readonly<Record<string, number>>
 }
 
-/** The comment that marks a ruleset's digest; the first rule of each table carries it. */
+/** The comment that marks a ruleset's digest, on the one rule of each table's `digest` chain. */
 export const DIGEST_PREFIX = 'tricircle-sg '
+
+/** The chain that carries a table's digest: never jumped to, rewritten on its own. */
+export const DIGEST_CHAIN = 'digest'
+
+/** The digest's rule: a match that never runs, for its comment. */
+export const digestRule = (digest: string): string =>
+  `meta mark 0 comment ${quote(DIGEST_PREFIX + digest)}`
+
+/** `table` with its digest chain last. */
+export function withDigest(table: NftTable, digest: string): NftTable {
+  return {
+    ...table,
+    chains: [...table.chains, { name: DIGEST_CHAIN, rules: [digestRule(digest)] }],
+  }
+}
 
 export function renderScript(tables: readonly NftTable[]): string {
   return tables.map(renderTable).join('')

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { conntrackZones, firewallBridgeName } from './inet-table.js'
+import { hex, inPortMark, outPortMark, preferredIndex } from './marks.js'
 import type { NftFamily } from './nft-model.js'
 import type { DesiredFirewall } from './ruleset.js'
 import { firewallFromRecords } from './sync.js'
@@ -17,6 +18,8 @@ import {
 
 const D = groupId(1)
 const WEB = groupId(2)
+const I1 = preferredIndex(portId(1))
+const I2 = preferredIndex(portId(2))
 
 function chain(desired: DesiredFirewall, family: NftFamily, name: string): readonly string[] {
   const table = desired.tables.find((t) => t.family === family)!
@@ -55,12 +58,12 @@ describe('desiredFirewall: which ports are filtered', () => {
     groups: [rawDefaultGroup(D), webGroup],
   })
 
-  test('containers bound here with port security, indexed in id order', () => {
+  test('containers bound here with port security, indexed by their ids', () => {
     assert.deepEqual(
       desired.ports.map((p) => [p.port.id, p.index, p.tap, p.groups]),
       [
-        [portId(1), 1, 'tapp0000001-00', [D, WEB]],
-        [portId(2), 2, 'tapp0000002-00', [D]],
+        [portId(1), I1, 'tapp0000001-00', [D, WEB]],
+        [portId(2), I2, 'tapp0000002-00', [D]],
       ],
     )
     assert.deepEqual(desired.problems, [])
@@ -72,23 +75,23 @@ describe('desiredFirewall: which ports are filtered', () => {
       `"tapp0000002-00" : jump from-${portId(2)}`,
     ])
     assert.deepEqual(chain(desired, 'bridge', `to-${portId(2)}`), [
-      'meta mark set meta mark and 0xfe000fff or 0x00002000',
+      `meta mark set meta mark and 0xfe000fff or ${hex(outPortMark(I2))}`,
       'ether type != { arp, ip, ip6 } drop',
     ])
     assert.equal(
       chain(desired, 'bridge', `from-${portId(2)}`)[0],
-      'meta mark set meta mark and 0xfe000000 or 0x00000002',
+      `meta mark set meta mark and 0xfe000000 or ${hex(inPortMark(I2))}`,
     )
   })
 
   test('the inet table sends each mark to its port chain, and a port through its groups', () => {
     assert.deepEqual(elements(desired, 'inet', 'egress-ports'), [
-      `0x00000001 : jump egress-${portId(1)}`,
-      `0x00000002 : jump egress-${portId(2)}`,
+      `${hex(inPortMark(I1))} : jump egress-${portId(1)}`,
+      `${hex(inPortMark(I2))} : jump egress-${portId(2)}`,
     ])
     assert.deepEqual(elements(desired, 'inet', 'ingress-ports'), [
-      `0x00001000 : jump ingress-${portId(1)}`,
-      `0x00002000 : jump ingress-${portId(2)}`,
+      `${hex(outPortMark(I1))} : jump ingress-${portId(1)}`,
+      `${hex(outPortMark(I2))} : jump ingress-${portId(2)}`,
     ])
     assert.deepEqual(chain(desired, 'inet', `ingress-${portId(1)}`), [
       'jump ingress-common',
@@ -135,9 +138,10 @@ describe('desiredFirewall: rules', () => {
     ])
   })
 
-  test('remote group members: fixed IPs and pair CIDRs of every member, shadows included, merged', () => {
-    assert.deepEqual(elements(desired, 'inet', `rg-${D}-v4`), ['10.0.0.0-10.0.0.15', '10.1.0.9'])
-    assert.deepEqual(elements(desired, 'inet', `rg-${D}-v6`), ['fd00::1-fd00::2'])
+  test('remote group members: fixed IPs and pair CIDRs of every member, shadows included', () => {
+    // 10.0.0.1 and 10.0.0.2 are inside a pair's 10.0.0.0/28; neighbours are not merged.
+    assert.deepEqual(elements(desired, 'inet', `rg-${D}-v4`), ['10.0.0.0/28', '10.1.0.9'])
+    assert.deepEqual(elements(desired, 'inet', `rg-${D}-v6`), ['fd00::1', 'fd00::2'])
   })
 
   test('a port range from a prefix', () => {

@@ -2,7 +2,8 @@
  * The host's desired firewall, computed from the region's ports and security groups: no I/O.
  *
  * Filtered ports are the containers' ports bound to this host with port security on (see
- * `isFilteredOn`); each gets an index (its mark, see `marks.ts`) in id order. Router ports and
+ * `isFilteredOn`); each gets an index (its mark, see `marks.ts`) from a hash of its id, so
+ * indices stay put as ports come and go. Router ports and
  * others pass freely. Ports whose records are broken, and ports beyond the marks' capacity, are
  * blocked outright instead: a port is never left open because its data could not be read.
  *
@@ -16,11 +17,12 @@ import { groupMembers } from './addresses.js'
 import { bridgeTable } from './bridge-table.js'
 import type { FirewallGroup } from './group-records.js'
 import { inetTable } from './inet-table.js'
-import { MAX_PORTS } from './marks.js'
+import { MAX_PORTS, preferredIndex } from './marks.js'
 import {
   countRules,
   renderScript,
   signatureOf,
+  withDigest,
   type NftTable,
   type TableSignature,
 } from './nft-model.js'
@@ -34,7 +36,7 @@ import type { FirewallProblem } from './problems.js'
 
 export interface FilteredPort {
   readonly port: FirewallPort
-  /** 1–4095: the port's mark. */
+  /** 1–4095: the port's mark (`preferredIndex`, or the next free one after a collision). */
   readonly index: number
   readonly tap: string
   /** Its security group ids, sorted, without repeats. */
@@ -89,10 +91,8 @@ export function desiredFirewall(input: FirewallInput): DesiredFirewall {
     members: groupMembers(input.ports),
     networks: bound.map((p) => p.networkId),
   }
-  const build = (digest: string) => [
-    bridgeTable(ports, blockedTaps, digest),
-    inetTable(tableInput, digest),
-  ]
+  const build = (digest: string) =>
+    [bridgeTable(ports, blockedTaps), inetTable(tableInput)].map((t) => withDigest(t, digest))
   const digest = createHash('sha256')
     .update(renderScript(build('')))
     .digest('hex')
@@ -118,6 +118,7 @@ function selectPorts(
   const ports: FilteredPort[] = []
   const blocked = new Set<string>()
   const taps = new Map<string, string>()
+  const used = new Set<number>()
   for (const port of bound.filter((p) => isFilteredOn(p, input.host))) {
     const tap = firewallTapName(port.id)
     const holder = taps.get(tap)
@@ -140,7 +141,10 @@ function selectPorts(
       continue
     }
     const groups = [...new Set(port.securityGroups)].sort()
-    ports.push({ port, index: ports.length + 1, tap, groups })
+    let index = preferredIndex(port.id)
+    while (used.has(index)) index = (index % MAX_PORTS) + 1
+    used.add(index)
+    ports.push({ port, index, tap, groups })
   }
   for (const q of input.quarantined ?? []) {
     if (isFilteredOn(q, input.host)) blocked.add(firewallTapName(q.id))

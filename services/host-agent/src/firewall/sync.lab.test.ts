@@ -232,4 +232,42 @@ describe('security groups on the real kernel', { skip, timeout: 90_000 }, () => 
       assert.equal(await pings(c[0]!.netns, v4(1)), true)
     },
   )
+
+  test(
+    'a port joining only adds to the tables, and ends as a whole install would',
+    { timeout: 30_000 },
+    async (t) => {
+      const syncWith = async (list: unknown[], installed?: FirewallReport['desired']) => {
+        const began = performance.now()
+        const report = await syncFirewall({
+          netns: hostNs,
+          host: HOST,
+          ports: list,
+          groups: groups(),
+          ...(installed ? { installed } : {}),
+        })
+        assert.deepEqual(report.problems, [])
+        return { ...report, ms: performance.now() - began }
+      }
+      const without = await syncWith([port(0, [D]), port(1, [D]), shadow])
+      assert.equal(without.incremental, false, 'a port leaving replaces the tables')
+      assert.equal(await pings(c[2]!.netns, v4(0)), false, 'c3 is filtered out')
+      const handles = await tableHandles()
+      const all = [port(0, [D]), port(1, [D]), port(2, [D]), shadow]
+      const joined = await syncWith(all, without.desired)
+      t.diagnostic(
+        `incremental apply: ${joined.ms.toFixed(0)} ms, full: ${without.ms.toFixed(0)} ms`,
+      )
+      assert.equal(joined.changed, true)
+      assert.equal(joined.incremental, true)
+      assert.deepEqual(await tableHandles(), handles, 'the tables were added to, not replaced')
+      // Filtering is complete before the digests are written.
+      assert.equal(await pings(c[2]!.netns, v4(0)), true, 'c3, now a member, → c1')
+      assert.equal(await pings(c[0]!.netns, v6(2)), true, 'c1 → c3 IPv6')
+      await joined.finish!()
+      const again = await syncWith(all, joined.desired)
+      assert.equal(again.changed, false, 'the kernel shows exactly the desired tables')
+      assert.deepEqual(await tableHandles(), handles)
+    },
+  )
 })

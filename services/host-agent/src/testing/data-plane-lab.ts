@@ -54,7 +54,10 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
 }
 
 /** A host agent in a child process (`agent-process.ts`), seen through its reports. */
-function agentProcess(options: Record<string, unknown>): HostAgent {
+function agentProcess(
+  options: Record<string, unknown>,
+  onSync: (report: SyncReport) => void,
+): HostAgent {
   const script = fileURLToPath(new URL('./agent-process.ts', import.meta.url))
   const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -68,6 +71,7 @@ function agentProcess(options: Record<string, unknown>): HostAgent {
     for (const line of lines) {
       const report = JSON.parse(line) as { registered: boolean; sync?: SyncReport }
       registered = report.registered
+      if (report.sync && report.sync !== lastSync) onSync(report.sync)
       lastSync = report.sync
     }
   })
@@ -104,8 +108,12 @@ export interface DataPlaneLabOptions {
   readonly agentProcesses?: boolean
 }
 
+/** Reports kept per host for `syncsOf`. */
+const KEPT_SYNCS = 50
+
 export class DataPlaneLab {
   readonly agents = new Map<string, HostAgent>()
+  readonly #syncs = new Map<string, SyncReport[]>()
   /** The agents' warnings and errors, in the lab's state dir (kept in the test's output on failure). */
   readonly log: Logger
   readonly containers: Container[] = []
@@ -125,9 +133,10 @@ export class DataPlaneLab {
     const stateDir = await mkdtemp(join(tmpdir(), 'tricircle-dp-'))
     const lab = createLab({ stateDir, name: options.name, regions: options.regions })
     let cloud: TestCloud | undefined
+    let self: DataPlaneLab | undefined
     try {
       const [description] = await Promise.all([lab.up(), startTestCloud().then((c) => (cloud = c))])
-      const self = new DataPlaneLab(
+      self = new DataPlaneLab(
         lab,
         cloud!,
         stateDir,
@@ -145,13 +154,14 @@ export class DataPlaneLab {
         ),
       )
       for (const host of lab.plan.hosts) self.startAgent(host)
-      await until(
-        async () => [...self.agents.values()].every((a) => a.registered),
-        10_000,
-        'hosts registered',
-      )
+      const agents = [...self.agents.values()]
+      // An agent process first compiles its modules (tsx): slow on a loaded machine.
+      const ms = self.agentProcesses ? 30_000 : 10_000
+      await until(async () => agents.every((a) => a.registered), ms, 'hosts registered')
       return self
     } catch (error) {
+      // Agents (processes, with `agentProcesses`) must not outlive the lab they manage.
+      await Promise.all([...(self?.agents.values() ?? [])].map((a) => a.stop()))
       await cloud?.close()
       await lab.down().catch(() => {})
       await rm(stateDir, { recursive: true, force: true })
@@ -180,17 +190,26 @@ export class DataPlaneLab {
     const region = this.cloud.regions.find((r) => r.name === host.region)
     if (!region) throw new Error(`no region ${host.region} in the test cloud`)
     if (this.agentProcesses) {
-      const agent = agentProcess({
-        region: host.region,
-        host: host.host,
-        tunnelIp: host.tunnelIp,
-        tunnelDevice: host.tunnelDevice,
-        netns: host.netns,
-        physicalInterfaces: { [PHYSICAL_NETWORK]: host.externalDevice },
-        url: region.url,
-        token: SERVICE_TOKEN,
-        pollMs: this.pollMs,
-      })
+      const syncs: SyncReport[] = []
+      this.#syncs.set(host.host, syncs)
+      const onSync = (report: SyncReport) => {
+        syncs.push(report)
+        if (syncs.length > KEPT_SYNCS) syncs.shift()
+      }
+      const agent = agentProcess(
+        {
+          region: host.region,
+          host: host.host,
+          tunnelIp: host.tunnelIp,
+          tunnelDevice: host.tunnelDevice,
+          netns: host.netns,
+          physicalInterfaces: { [PHYSICAL_NETWORK]: host.externalDevice },
+          url: region.url,
+          token: SERVICE_TOKEN,
+          pollMs: this.pollMs,
+        },
+        onSync,
+      )
       this.agents.set(host.host, agent)
       return agent
     }
@@ -209,6 +228,11 @@ export class DataPlaneLab {
     })
     this.agents.set(host.host, agent)
     return agent
+  }
+
+  /** The recent syncs of a host's agent, oldest first (agent processes only; else none). */
+  syncsOf(host: string): readonly SyncReport[] {
+    return this.#syncs.get(host) ?? []
   }
 
   /** The gateway address a region gives a subnet (each region has its own on a spanning one). */

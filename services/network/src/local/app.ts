@@ -58,10 +58,12 @@
  * - Discovery and `/v2.0/extensions` are answered here, so clients work while central is down.
  * - **Change feed** (`GET /v2.0/os-tricircle/changes`, service role; `changes.ts`): a revision of
  *   the copies and hosts, bumped by the stores after each committed change, long-polled by host
- *   agents so a change reaches them in milliseconds without polling.
+ *   agents so a change reaches them in milliseconds without polling; an agent then reads what
+ *   it needs in one request (`GET /v2.0/os-tricircle/agent-state`, `agent-state.ts`).
  */
 import { createServer, useAuth, type App } from '@tricircle/core'
 import { discoveryRoutes, extensionRoutes } from '../extensions.js'
+import { agentStateRoutes } from './agent-state.js'
 import { localFault } from './central.js'
 import { changeRoutes, RegionRevision } from './changes.js'
 import { CopyStore, HostStore } from './db.js'
@@ -107,6 +109,7 @@ export function createLocalApp(deps: LocalDeps, revision = new RegionRevision())
   replicationRoutes(app, copies)
   hostRoutes(app, deps, hosts)
   changeRoutes(app, revision)
+  agentStateRoutes(app, deps, copies.store, hosts, revision)
   forwardRoutes(app, copies)
   return app
 }

@@ -148,6 +148,11 @@ const agentSpec: ListSpec = {
   tags: false,
 }
 
+/** Whether a host was heard from (registered or renewed) within `agentDownTimeSeconds`. */
+export function isAlive(deps: Pick<LocalDeps, 'config' | 'clock'>, host: HostRow): boolean {
+  return deps.clock.now() - Date.parse(host.updated_at) <= deps.config.agentDownTimeSeconds * 1000
+}
+
 /**
  * The host agents of the region: each registers its VXLAN tunnel address with
  * `PUT /v2.0/os-tricircle/hosts/{host}` (service role; repeating it is the heartbeat), and the
@@ -156,7 +161,7 @@ const agentSpec: ListSpec = {
  * port is bound to the host.
  */
 export function hostRoutes(app: App, deps: LocalDeps, hosts: HostStore): void {
-  const { config, clock } = deps
+  const { config } = deps
 
   const hostView = (h: HostRow) => ({
     host: h.host,
@@ -166,7 +171,6 @@ export function hostRoutes(app: App, deps: LocalDeps, hosts: HostStore): void {
   })
 
   const agentView = (h: HostRow) => {
-    const heard = Date.parse(h.updated_at)
     return {
       id: agentId(config.region, h.host),
       agent_type: AGENT_TYPE,
@@ -174,7 +178,7 @@ export function hostRoutes(app: App, deps: LocalDeps, hosts: HostStore): void {
       host: h.host,
       topic: 'N/A',
       admin_state_up: true,
-      alive: clock.now() - heard <= config.agentDownTimeSeconds * 1000,
+      alive: isAlive(deps, h),
       availability_zone: null,
       description: null,
       configurations: {
