@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Transform, type Readable, type TransformCallback } from 'node:stream'
-import { finished, pipeline } from 'node:stream/promises'
-import { NotFound, PayloadTooLarge } from '@tricircle/core'
+import type { Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
+import { NotFound } from '@tricircle/core'
+import { FileReadStream } from './file-read-stream.js'
+import { HashingFileSink } from './hashing-file-sink.js'
 
 /** What a finished write measured, while the bytes streamed through. */
 export interface StoredData {
@@ -50,27 +51,21 @@ export class FilesystemImageStore implements ImageStore {
   async put(id: string, data: Readable, options: { maxBytes: number }): Promise<StoredData> {
     const final = this.#path(id)
     const temp = `${final}.${randomBytes(6).toString('hex')}${PARTIAL}`
-    const hasher = new HashingCounter(options.maxBytes)
     try {
-      // `flush` fsyncs before the close that ends the pipeline, so the rename publishes data
-      // that is on disk.
-      const sink = pipeline(
-        hasher,
-        createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }),
-      )
+      const sink = new HashingFileSink(temp, { maxBytes: options.maxBytes })
       // Not pipeline(data, …): on a quota error that would destroy the request, and with it the
       // socket the 413 must go out on. The source is only unpiped; a source that fails or ends
       // early still fails the write.
-      data.pipe(hasher)
-      finished(data).catch((error: Error) => hasher.destroy(error))
+      data.pipe(sink)
+      finished(data).catch((error: Error) => sink.destroy(error))
       try {
-        await sink
+        await finished(sink)
       } finally {
-        data.unpipe(hasher)
+        data.unpipe(sink)
       }
       await rename(temp, final)
       await this.#syncDir()
-      return hasher.result()
+      return sink.result()
     } catch (error) {
       await unlink(temp).catch(() => undefined)
       throw error
@@ -80,7 +75,7 @@ export class FilesystemImageStore implements ImageStore {
   async get(id: string): Promise<Readable> {
     try {
       const file = await open(this.#path(id), 'r')
-      return file.createReadStream({ highWaterMark: 256 * 1024 })
+      return new FileReadStream(file)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT')
         throw new NotFound(`Image ${id} has no data.`)
@@ -106,36 +101,6 @@ export class FilesystemImageStore implements ImageStore {
       await dir.sync()
     } finally {
       await dir.close()
-    }
-  }
-}
-
-/** Passes bytes through unchanged while counting them and feeding MD5 and SHA-512. */
-class HashingCounter extends Transform {
-  #md5 = createHash('md5')
-  #sha512 = createHash('sha512')
-  #size = 0
-
-  constructor(private readonly maxBytes: number) {
-    super()
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
-    this.#size += chunk.length
-    if (this.#size > this.maxBytes) {
-      done(new PayloadTooLarge(`Image exceeds the upload quota of ${this.maxBytes} bytes.`))
-      return
-    }
-    this.#md5.update(chunk)
-    this.#sha512.update(chunk)
-    done(null, chunk)
-  }
-
-  result(): StoredData {
-    return {
-      size: this.#size,
-      md5: this.#md5.digest('hex'),
-      sha512: this.#sha512.digest('hex'),
     }
   }
 }
