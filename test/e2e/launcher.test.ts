@@ -19,6 +19,7 @@ import { labTestSkip } from '@tricircle/lab/testing'
 import { testDialects } from '@tricircle/store'
 import pg from 'pg'
 import { parseOpenrc } from '../../cli/src/demo/openrc.js'
+import { invariantViolations } from '../support/cloud-invariants.js'
 import { lockCloudPorts } from '../support/cloud-lock.js'
 import { openstack, openstackCliAvailable, openstackJson } from '../support/openstack-cli.js'
 
@@ -195,6 +196,8 @@ describe(
         }
       }
       assert.deepEqual(failed, [], 'every pair reaches every other')
+      // Nothing leaked or half-done, and every container as locked down as it must be.
+      assert.deepEqual(await invariantViolations(stateDir), [])
     })
 
     test('tricircle demo: Fig. 3 through the public APIs, the full matrix, cleaned up', async () => {

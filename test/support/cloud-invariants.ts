@@ -95,6 +95,10 @@ export async function invariantViolations(stateDir: string): Promise<string[]> {
       else if (c.host && c.host !== host.host)
         problems.push(`Docker container of ${c.name} on ${host.host}, but placed on ${c.host}`)
     }
+    for (const uuid of onEngine.keys()) {
+      for (const problem of hardeningProblems(await docker.getContainer(`zun-${uuid}`).inspect()))
+        problems.push(`Docker container zun-${uuid} on ${host.host}: ${problem}`)
+    }
     for (const c of containers) {
       if (c.host !== host.host || c.status !== 'Running') continue
       const e = onEngine.get(c.uuid)
@@ -117,6 +121,29 @@ export async function invariantViolations(stateDir: string): Promise<string[]> {
         problems.push(`veth ${link.ifname} on ${host.host} leaked: no port bound here`)
     }
   }
+  return problems
+}
+
+/**
+ * What a tenant's container must never have (issue 9): privilege, added capabilities, host
+ * mounts, the host's network, PID or IPC namespace; and the limits the engine enforces.
+ */
+export function hardeningProblems(info: Dockerode.ContainerInspectInfo): string[] {
+  const h = info.HostConfig
+  const problems: string[] = []
+  if (h.Privileged) problems.push('privileged')
+  if (h.CapAdd?.length) problems.push(`capabilities added: ${h.CapAdd.join(', ')}`)
+  if (h.Binds?.length || info.Mounts.some((m) => m.Type === 'bind'))
+    problems.push('a host path is mounted')
+  for (const [what, mode] of [
+    ['network', h.NetworkMode],
+    ['PID', h.PidMode],
+    ['IPC', h.IpcMode],
+  ] as const) {
+    if (mode === 'host') problems.push(`the host's ${what} namespace`)
+  }
+  if (!h.Memory) problems.push('no memory limit')
+  if (!h.NanoCpus) problems.push('no CPU limit')
   return problems
 }
 
