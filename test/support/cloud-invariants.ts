@@ -42,7 +42,7 @@ export interface CloudState {
   ports: Port[]
 }
 
-/** The admin's view of every region's containers and every container port. */
+/** The admin's view of every region's containers and every port. */
 export async function readCloudState(stateDir: string): Promise<CloudState> {
   const layout = readLayout(stateDir)
   if (!layout) throw new Error(`no cloud in ${stateDir}`)
@@ -57,9 +57,8 @@ export async function readCloudState(stateDir: string): Promise<CloudState> {
     )
     containers.push(...list.map((c) => ({ ...c, region })))
   }
-  const { ports } = await get<{ ports: Port[] }>(
-    `${layout.urls.network}/v2.0/ports?device_owner=${DEVICE_OWNER}`,
-  )
+  // Every port: a host's taps also plug router interfaces and gateways, not only containers.
+  const { ports } = await get<{ ports: Port[] }>(`${layout.urls.network}/v2.0/ports`)
   return { containers, ports }
 }
 
@@ -76,7 +75,7 @@ export async function invariantViolations(stateDir: string): Promise<string[]> {
     if (c.status === 'Error' && !c.status_reason)
       problems.push(`container ${c.name} (${c.uuid}) in Error without a reason`)
   }
-  for (const p of ports) {
+  for (const p of ports.filter((p) => p.device_owner === DEVICE_OWNER)) {
     if (!byUuid.has(p.device_id))
       problems.push(`port ${p.id} leaked: its container ${p.device_id || '(none)'} is gone`)
   }
@@ -96,7 +95,15 @@ export async function invariantViolations(stateDir: string): Promise<string[]> {
         problems.push(`Docker container of ${c.name} on ${host.host}, but placed on ${c.host}`)
     }
     for (const uuid of onEngine.keys()) {
-      for (const problem of hardeningProblems(await docker.getContainer(`zun-${uuid}`).inspect()))
+      // One removed since the list is not a problem of its own: the list above judged it.
+      const info = await docker
+        .getContainer(`zun-${uuid}`)
+        .inspect()
+        .catch((error: { statusCode?: number }) => {
+          if (error.statusCode === 404) return undefined
+          throw error
+        })
+      for (const problem of info ? hardeningProblems(info) : [])
         problems.push(`Docker container zun-${uuid} on ${host.host}: ${problem}`)
     }
     for (const c of containers) {
