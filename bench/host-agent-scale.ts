@@ -37,6 +37,7 @@ import {
   type L2Port,
 } from '@tricircle/host-agent'
 import { median, percentile, round } from './stats.js'
+import { seededRandom } from '@tricircle/core/testing'
 
 const { values: args } = parseArgs({
   options: {
@@ -70,18 +71,6 @@ const scenarios: Scenario[] = [
   },
   { name: 'one-network', regions: 10, hosts: 50, ports: 20_000, networks: 1, changes: 200 },
 ]
-
-/** mulberry32: a small seeded PRNG, so a run can be repeated. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 interface SimPort {
   id: string
@@ -144,7 +133,7 @@ function stats(xs: readonly number[]) {
 }
 
 function runScenario(s: Scenario, seed: number) {
-  const random = prng(seed)
+  const random = seededRandom(seed)
   const int = (n: number) => Math.floor(random() * n)
   const log = (line: string) => process.stderr.write(`[${s.name}] ${line}\n`)
   const began = performance.now()

@@ -23,6 +23,7 @@ import { readOpenrc } from '../../cli/src/demo/openrc.js'
 import { login } from '../../cli/src/demo/session.js'
 import { invariantViolations, readCloudState } from '../support/cloud-invariants.js'
 import { lockCloudPorts } from '../support/cloud-lock.js'
+import { seededRandom } from '@tricircle/core/testing'
 
 const TRICIRCLE = new URL('../../cli/bin/tricircle', import.meta.url).pathname
 const ZUN = { 'OpenStack-API-Version': 'container 1.40' }
@@ -39,18 +40,6 @@ const KEEP = process.env.TRICIRCLE_FAULT_KEEP === '1'
 const CREATES_PER_REGION = 15
 const SETTLE_MS = 30_000
 
-/** A small seeded generator (mulberry32), so a failing round can be replayed. */
-function seeded(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function tricircle(stateDir: string, ...args: string[]) {
   return new Promise<{ code: number; stderr: string }>((resolve) =>
     execFile(TRICIRCLE, ['--state-dir', stateDir, ...args], { timeout: 300_000 }, (e, _o, err) =>
@@ -63,7 +52,7 @@ describe(
   'kill -9 during a burst of creates and deletes',
   { skip: labTestSkip(), timeout: 1_800_000 },
   () => {
-    const random = seeded(SEED)
+    const random = seededRandom(SEED)
     const name = `kf${randomBytes(2).toString('hex')}`
     let stateDir: string
     let layout: CloudLayout

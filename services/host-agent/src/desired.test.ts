@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { seededRandom } from '@tricircle/core/testing'
 import {
   bridgeName,
   computeDesiredL2,
@@ -378,7 +379,7 @@ describe('desired L2 state of a host', () => {
   test('applying deltas one change at a time gives what a fresh computation gives', () => {
     // A seeded random walk over binds, moves across hosts and regions, unbinds, deletes and
     // host address changes; every host's state is kept from its deltas alone and compared.
-    const random = mulberry32(42)
+    const random = seededRandom(42)
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!
     const hostNames = ['host-a', 'host-b', 'host-c', 'host-d']
     const hosts = new Map(hostNames.map((h, i) => [h, `10.0.0.${i + 1}`]))
@@ -462,17 +463,5 @@ describe('desired L2 state of a host', () => {
     }
   })
 })
-
-/** A small seeded PRNG (mulberry32), so a failure replays. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 const byMac = (a: { mac: string }, b: { mac: string }) => (a.mac < b.mac ? -1 : 1)
