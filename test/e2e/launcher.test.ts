@@ -3,7 +3,8 @@
  * agent in the one cloud process), then the seed's Fig. 3 with Debian's real `openstack` CLI
  * (net1 and net2 spanning RegionOne and RegionTwo, a router joining them, a container of each
  * network in each region, every pair reaching every other), a lifecycle in RegionTwo,
- * `tricircle status`, and `tricircle down --purge` leaving no namespace, engine or process
+ * `tricircle status`, `tricircle down` and `up` bringing every container back, and
+ * `tricircle down --purge` leaving no namespace, engine or process
  * behind. Then the same cloud split into a process per service, on PostgreSQL, through
  * `tricircle demo`. The two run one after the other: they use the same fixed ports.
  */
@@ -21,6 +22,7 @@ import pg from 'pg'
 import { parseOpenrc } from '../../cli/src/demo/openrc.js'
 import { invariantViolations } from '../support/cloud-invariants.js'
 import { lockCloudPorts } from '../support/cloud-lock.js'
+import { dropServiceDatabases } from '../support/service-databases.js'
 import { openstack, openstackCliAvailable, openstackJson } from '../support/openstack-cli.js'
 
 const available = openstackCliAvailable(process.env)
@@ -58,6 +60,21 @@ function processesMentioning(needle: string): number[] {
       }
     })
     .map(Number)
+}
+
+/** True once `from` pings `ip` from inside (retried up to 45 s: a new port takes a moment). */
+function pings(env: Record<string, string>, from: string, ip: string): Promise<boolean> {
+  return until(
+    async () =>
+      (await openstack(env, 'appcontainer', 'exec', from, 'ping', '-c', '1', '-W', '1', ip))
+        .code === 0,
+    45_000,
+    `${from} → ${ip}`,
+    { intervalMs: 500 },
+  ).then(
+    () => true,
+    () => false,
+  )
 }
 
 describe(
@@ -169,29 +186,7 @@ describe(
       for (const [from, r] of containers) {
         for (const [to] of containers) {
           if (from === to) continue
-          const ok = await until(
-            async () =>
-              (
-                await openstack(
-                  region(r),
-                  'appcontainer',
-                  'exec',
-                  from,
-                  'ping',
-                  '-c',
-                  '1',
-                  '-W',
-                  '1',
-                  ips.get(to)!,
-                )
-              ).code === 0,
-            45_000,
-            `${from} → ${to}`,
-            { intervalMs: 500 },
-          ).then(
-            () => true,
-            () => false,
-          )
+          const ok = await pings(region(r), from, ips.get(to)!)
           if (!ok) failed.push(`${from} → ${to} (${ips.get(to)})`)
         }
       }
@@ -233,6 +228,84 @@ describe(
         'deleted',
         { intervalMs: 500 },
       )
+    })
+
+    test('down, then up: every network, image and container is back as it was, and reaches', async () => {
+      const regions = ['RegionOne', 'RegionTwo']
+      const central = region('CentralRegion')
+      const containersOf = async () =>
+        (
+          await Promise.all(
+            regions.map((r) =>
+              openstackJson<Row[]>(region(r), 'appcontainer', 'list', '--all-projects'),
+            ),
+          )
+        )
+          .flat()
+          .map((c) => ({ uuid: c.uuid, name: c.name, status: c.status, addresses: c.addresses }))
+          .sort((a, b) => String(a.name).localeCompare(String(b.name)))
+      const listed = async (...what: string[]) =>
+        (await openstackJson<Row[]>(central, ...what, 'list')).map((x) => x.ID).sort()
+      const before = {
+        containers: await containersOf(),
+        networks: await listed('network'),
+        subnets: await listed('subnet'),
+        routers: await listed('router'),
+        images: await listed('image'),
+      }
+      assert.deepEqual(
+        before.containers.map((c) => `${c.name} ${c.status}`),
+        ['container1 Running', 'container3 Running', 'container4 Running'],
+      )
+
+      const downed = await tricircle(stateDir, 'down')
+      assert.equal(downed.code, 0, downed.stderr)
+      assert.deepEqual(
+        readdirSync('/run/netns').filter((n) => n.startsWith(name)),
+        [],
+      )
+      assert.deepEqual(processesMentioning(stateDir), [])
+
+      const upAgain = await tricircle(stateDir, 'up', '--detach', '--name', name)
+      assert.equal(upAgain.code, 0, upAgain.stderr)
+      let after: typeof before.containers = []
+      await until(
+        async () => {
+          after = await containersOf()
+          return after.every((c) => c.status === 'Running')
+        },
+        60_000,
+        'every container Running again',
+        { intervalMs: 1000 },
+      ).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}: ${JSON.stringify(after)}`)
+      })
+      assert.deepEqual(after, before.containers, 'the same containers, with the same addresses')
+      const { containers: _, ...resources } = before
+      assert.deepEqual(
+        {
+          networks: await listed('network'),
+          subnets: await listed('subnet'),
+          routers: await listed('router'),
+          images: await listed('image'),
+        },
+        resources,
+      )
+      // Same network across regions, and routed within and across regions.
+      const ipOf = (n: string) =>
+        String(after.find((c) => c.name === n)?.addresses).match(/\d+\.\d+\.\d+\.\d+/)![0]
+      const failed: string[] = []
+      for (const [from, r, to] of [
+        ['container1', 'RegionOne', 'container3'],
+        ['container1', 'RegionOne', 'container4'],
+        ['container3', 'RegionOne', 'container4'],
+        ['container4', 'RegionTwo', 'container1'],
+      ] as const) {
+        const ok = await pings(region(r), from, ipOf(to))
+        if (!ok) failed.push(`${from} → ${to}`)
+      }
+      assert.deepEqual(failed, [], 'every pair reaches after the restart')
+      assert.deepEqual(await invariantViolations(stateDir), [])
     })
 
     test('down --purge leaves no namespace, engine, process or state', async () => {
@@ -329,21 +402,3 @@ describe(
     })
   },
 )
-
-/** Drops the per-service databases `up --database-url` made beside the test's own, then it. */
-async function dropServiceDatabases(database: { url: string; drop: () => Promise<void> }) {
-  const base = new URL(database.url).pathname.slice(1)
-  const client = new pg.Client({ connectionString: database.url.replace(/\/[^/]*$/, '/postgres') })
-  await client.connect()
-  try {
-    const { rows } = await client.query<{ datname: string }>(
-      'SELECT datname FROM pg_database WHERE datname LIKE $1',
-      [`${base}\\_%`],
-    )
-    for (const { datname } of rows)
-      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`)
-  } finally {
-    await client.end()
-  }
-  await database.drop()
-}

@@ -77,7 +77,7 @@ export function serveCloudCommand(ctx: Context, serveCommands: () => Command): C
         afterPlugins: (lab) => {
           const labLog = log.child({ unit: 'lab' })
           const down = async () => {
-            const report = await lab.down()
+            const report = await lab.down({ keepEngineData: true })
             labLog.info(
               { namespaces: report.deletedNetns.length, engines: report.stoppedPids.length },
               'lab removed',

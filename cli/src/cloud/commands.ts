@@ -88,8 +88,10 @@ export function statusCommand(ctx: Context): Command {
 
 export function downCommand(ctx: Context): Command {
   return new Command('down')
-    .description('stop everything and remove every namespace, link, mount and engine it made')
-    .option('--purge', 'also delete the state directory')
+    .description(
+      'stop everything and remove every namespace, link, mount and process it made; the state (databases, images, the engines’ containers) stays for the next up',
+    )
+    .option('--purge', 'also delete the state directory (every container, network and image)')
     .action(async (o: { purge?: boolean }) => {
       await down(ctx.stateDir(), { purge: o.purge === true, say })
     })

@@ -4,7 +4,9 @@
  * services; the lab removes every namespace, link, mount and engine it made. The cloud process
  * does all of that itself when it gets SIGTERM; with `--split`, this does it process by process.
  * The lab is removed here in any case, so a cloud process that died leaves nothing behind
- * either. `purge` also deletes the state directory.
+ * either. The engines' data roots stay (their images and stopped containers), and so do the
+ * services' databases, so the next `up` brings every container back; `purge` deletes the
+ * state directory.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { openLab } from '@tricircle/lab'
@@ -49,7 +51,7 @@ export async function down(
   const lab = openLab(labStateDir(stateDir))
   if (lab) {
     await attempt(async () => {
-      const report = await lab.down()
+      const report = await lab.down({ keepEngineData: true })
       say(
         `✔ lab down: ${report.deletedNetns.length} namespaces removed, ${report.stoppedPids.length} engine processes stopped`,
       )

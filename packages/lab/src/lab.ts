@@ -80,9 +80,17 @@ export interface Lab {
   readonly plan: LabPlan
   /** Creates what is missing, adopts engines that still answer, restarts the ones that died. */
   up(options?: UpOptions): Promise<LabDescription>
-  /** Removes everything of this lab (and of an older plan saved in its state dir). Idempotent. */
-  down(): Promise<LabDownReport>
+  /**
+   * Removes everything of this lab (and of an older plan saved in its state dir). Idempotent.
+   * With `keepEngineData`, each engine's data root stays (its images, its stopped containers
+   * and networks), so a later `up()` finds them again, as a host rebooting would.
+   */
+  down(options?: DownOptions): Promise<LabDownReport>
   status(): Promise<LabStatus>
+}
+
+export interface DownOptions {
+  readonly keepEngineData?: boolean
 }
 
 export interface LabRuntimeOptions {
@@ -139,7 +147,7 @@ function labOf(plan: LabPlan, log: (line: string) => void): Lab {
   return {
     plan,
     up: (options = {}) => up(plan, options, log),
-    down: () => down(plan, log),
+    down: (options = {}) => down(plan, log, options),
     status: () => status(plan),
   }
 }
@@ -237,7 +245,7 @@ async function waitForPing(socket: string, timeoutMs: number): Promise<boolean> 
 async function down(
   plan: LabPlan,
   log: (line: string) => void,
-  options: { keepPlan?: LabPlan } = {},
+  options: DownOptions & { keepPlan?: LabPlan } = {},
 ): Promise<LabDownReport> {
   const began = performance.now()
   const plans = [plan]
@@ -275,7 +283,10 @@ async function down(
     if (errors.length > 0) continue
     try {
       await unmountUnder(p.stateDir)
-      await rm(join(p.stateDir, 'hosts'), { recursive: true, force: true })
+      // The engines' runtime files went with them (stopEngine); their data roots may stay.
+      if (!options.keepEngineData) {
+        await rm(join(p.stateDir, 'hosts'), { recursive: true, force: true })
+      }
     } catch (error) {
       errors.push(error)
     }

@@ -2,8 +2,9 @@
  * The compute agent's reconciler. It long-polls the containers placed on its host, carries out
  * each one's pending operation (several containers at once, one operation per container at a
  * time), and every `resyncSeconds` compares the engine with what the service shows: a status
- * that drifted (a container killed or removed behind our back) is reported, and a container of
- * ours the service no longer has is removed. A heartbeat registers the host and its capacity.
+ * that drifted (a container killed or removed behind our back) is reported, a container its
+ * engine stopped under its user is started again (resume.ts), a container of ours the
+ * service no longer has is removed, and so is an engine network none of its containers uses. A heartbeat registers the host and its capacity.
  * A restart resumes where it was: pending operations are idempotent and are simply carried out.
  */
 import type { HostContainer, HostReport } from '@tricircle/container'
@@ -11,6 +12,7 @@ import type { AgentContext } from './context.js'
 import type { ContainerService } from './container-service.js'
 import { observe } from './observe.js'
 import { carryOut } from './operations.js'
+import { resumeIfStoppedByEngine } from './resume.js'
 
 export interface ComputeAgentOptions {
   readonly ctx: AgentContext
@@ -55,6 +57,8 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
 
   /** Operations reported done that the list we hold may still show as pending. */
   let reported = new Set<string>()
+  /** Until a resync has seen the service's list, this agent is starting (see resume.ts). */
+  let starting = true
 
   function dispatch(list: HostContainer[]): void {
     for (const c of list) {
@@ -91,8 +95,12 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
           stopping.signal,
         )
         failures = 0
+        const first = revision === undefined
         revision = answer.revision
         received(answer.containers)
+        // A host coming back resumes its containers at once, not at the next periodic resync.
+        if (first)
+          void resync().catch((error: unknown) => log.warn({ err: error }, 'resync failed'))
       } catch (error) {
         if (stopping.signal.aborted) return
         failures++
@@ -102,18 +110,37 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
     }
   }
 
-  async function resync(): Promise<void> {
+  /** One resync at a time: a caller arriving during one shares it. */
+  let resyncing: Promise<void> | undefined
+  function resync(): Promise<void> {
+    resyncing ??= compare().finally(() => (resyncing = undefined))
+    return resyncing
+  }
+
+  async function compare(): Promise<void> {
     // Level-triggered: a pending operation nobody works on (it failed for now) is tried again.
     dispatch(containers)
+    const agentStarting = starting && revision !== undefined
     const known = new Map(containers.map((c) => [c.uuid, c]))
     for (const c of containers) {
       if (c.pending || inFlight.has(c.uuid)) continue
+      try {
+        await resumeIfStoppedByEngine(ctx, c, agentStarting)
+      } catch (error) {
+        log.warn({ err: error, container: c.uuid }, 'could not start a stopped container again')
+        await ctx.report(c.uuid, {
+          status: 'Error',
+          status_reason: `The engine stopped it and it could not be started again: ${error instanceof Error ? error.message : String(error)}`,
+        })
+        continue
+      }
       const seen = await observe(ctx, c)
       if (seen.status !== undefined && seen.status !== c.status) {
         log.info({ container: c.uuid, from: c.status, to: seen.status }, 'container drifted')
         await ctx.report(c.uuid, seen)
       }
     }
+    if (agentStarting) starting = false
     // Ours on the engine, unknown to the service: deleted while we were away.
     if (revision === undefined) return
     for (const summary of await ctx.engine.list()) {
@@ -121,6 +148,25 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
       if (summary.labels['tricircle.region'] !== ctx.region) continue
       log.info({ container: summary.uuid }, 'removing a container the service no longer has')
       await ctx.engine.remove(summary.uuid, { force: true })
+    }
+    await pruneNetworks()
+  }
+
+  /**
+   * Engine networks no container here uses or is about to use go: a deleted network's, or one
+   * whose last container on this host went. The next container on it makes it again.
+   */
+  async function pruneNetworks(): Promise<void> {
+    const wanted = new Set(
+      containers.flatMap((c) => [
+        ...c.requested_networks.map((r) => r.network),
+        ...(c.pending?.op === 'network_attach' && c.pending.network ? [c.pending.network] : []),
+      ]),
+    )
+    for (const network of await ctx.engine.unusedNetworks()) {
+      if (wanted.has(network.name)) continue
+      log.info({ network: network.name }, 'removing an engine network nothing here uses')
+      await ctx.engine.removeNetwork(network.id)
     }
   }
 

@@ -182,4 +182,26 @@ describe('containers on real engines through the Zun API', { skip, timeout: 300_
     const seen = await lab.waitFor(ONE, 'alice', 'drift', (x) => x.status === 'Error', 15_000)
     assert.match(seen.status_reason, /removed outside Tricircle/)
   })
+
+  test('a host coming back starts again the containers its engine stopped; a user stop stays', async () => {
+    const resumed = await run(ONE, 'resumed')
+    const stopped = await run(ONE, 'user-stopped')
+    const stop = await lab.zun(ONE, 'alice', 'POST', `/v1/containers/${stopped.uuid}/stop`)
+    assert.equal(stop.status, 202)
+    await lab.waitFor(ONE, 'alice', 'user-stopped', (x) => x.status === 'Stopped', 15_000)
+    // The host goes down: its agent first, then its containers with it.
+    await lab.stopCompute(0)
+    await lab.docker(0, ['kill', `zun-${resumed.uuid}`])
+    await lab.startCompute(0)
+    // The service still says Running all along; the engine is what must change.
+    const runningOnEngine = async () =>
+      (
+        await lab.docker(0, ['inspect', '-f', '{{.State.Running}}', `zun-${resumed.uuid}`])
+      ).trim() === 'true'
+    await until(runningOnEngine, 15_000, 'started again on the engine')
+    const shown = await lab.zun(ONE, 'alice', 'GET', `/v1/containers/${resumed.uuid}`)
+    assert.equal(shown.body.status, 'Running')
+    const still = await lab.zun(ONE, 'alice', 'GET', `/v1/containers/${stopped.uuid}`)
+    assert.equal(still.body.status, 'Stopped', 'the user stopped it; it stays stopped')
+  })
 })

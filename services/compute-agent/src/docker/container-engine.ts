@@ -58,6 +58,10 @@ export interface ResourceUpdate {
 export interface ContainerEngine {
   /** The Docker network id for a Neutron network, made with the kuryr drivers if missing. */
   ensureNetwork(network: NeutronNetwork): Promise<string>
+  /** Kuryr networks on the engine that no container is attached to, by name (the network id). */
+  unusedNetworks(): Promise<{ id: string; name: string }[]>
+  /** Removes an engine network; one already gone is fine. */
+  removeNetwork(id: string): Promise<void>
   /** Creates (does not start) the container; returns its Docker id. */
   create(spec: ContainerSpec): Promise<string>
   /** Undefined when the engine has no such container. */

@@ -13,7 +13,7 @@ import {
 import { streamText } from './demux.js'
 import { ContainerNotFoundOnEngine, engineError, engineMessage, engineStatus } from './errors.js'
 import { runExec } from './exec.js'
-import { createNetworkEnsurer } from './network.js'
+import { KURYR_DRIVER, createNetworkEnsurer } from './network.js'
 import { zunStats } from './stats.js'
 import { parseDockerTime, zunState, type DockerState } from './status.js'
 
@@ -79,6 +79,32 @@ export function createContainerEngine(
 
   return {
     ensureNetwork,
+
+    async unusedNetworks() {
+      try {
+        const listed = await docker.listNetworks({ filters: { driver: [KURYR_DRIVER] } })
+        // The list leaves out who is attached; an inspect of each says.
+        const inspected = await Promise.all(
+          listed.map(async (n) => {
+            const info = await docker.getNetwork(n.Id).inspect()
+            return Object.keys(info.Containers ?? {}).length === 0
+              ? [{ id: n.Id, name: n.Name }]
+              : []
+          }),
+        )
+        return inspected.flat()
+      } catch (error) {
+        throw engineError(error)
+      }
+    },
+
+    async removeNetwork(id) {
+      try {
+        await docker.getNetwork(id).remove()
+      } catch (error) {
+        if (engineStatus(error) !== 404) throw engineError(error)
+      }
+    },
 
     async create(spec) {
       try {
