@@ -67,7 +67,8 @@ export async function startLabCloud(name: string, log: Logger = silentLogger()):
       netns: host.netns,
       pluginDir: host.pluginDir,
       stateDir: join(root, 'netplugin', host.host),
-      network: { url: url ?? regionUrl(i), token: async () => SERVICE_TOKEN, timeoutMs: 3000 },
+      // The service shares this test's process and a loaded CI machine: give it the default.
+      network: { url: url ?? regionUrl(i), token: async () => SERVICE_TOKEN },
       log,
       cleanupBackoff: { baseMs: 100, maxMs: 1000 },
     })
