@@ -20,7 +20,7 @@ import { labTestSkip } from '@tricircle/lab/testing'
 import { testDialects } from '@tricircle/store'
 import pg from 'pg'
 import { parseOpenrc } from '../../cli/src/demo/openrc.js'
-import { invariantViolations } from '../support/cloud-invariants.js'
+import { invariantViolations, violationsOnceSettled } from '../support/cloud-invariants.js'
 import { lockCloudPorts } from '../support/cloud-lock.js'
 import { dropServiceDatabases } from '../support/service-databases.js'
 import { openstack, openstackCliAvailable, openstackJson } from '../support/openstack-cli.js'
@@ -199,6 +199,7 @@ describe(
       const demo = await tricircle(stateDir, 'demo')
       assert.equal(demo.code, 0, demo.stdout + demo.stderr)
       assert.doesNotMatch(demo.stdout, /FAIL/)
+      assert.deepEqual(await violationsOnceSettled(stateDir), [])
       const left = await openstackJson<Row[]>(region('RegionOne'), 'appcontainer', 'list')
       assert.ok(!left.some((c) => String(c.name).startsWith('demo-')), JSON.stringify(left))
     })
@@ -305,7 +306,7 @@ describe(
         if (!ok) failed.push(`${from} → ${to}`)
       }
       assert.deepEqual(failed, [], 'every pair reaches after the restart')
-      assert.deepEqual(await invariantViolations(stateDir), [])
+      assert.deepEqual(await violationsOnceSettled(stateDir), [])
     })
 
     test('down --purge leaves no namespace, engine, process or state', async () => {
@@ -389,6 +390,8 @@ describe(
       const demo = await tricircle(stateDir, 'demo')
       assert.equal(demo.code, 0, demo.stdout + demo.stderr)
       assert.match(demo.stdout, /all 12 pairs reach/)
+      // The demo removed what it made: nothing may be left of it, on PostgreSQL too.
+      assert.deepEqual(await violationsOnceSettled(stateDir), [])
     })
 
     test('down --purge stops every process and leaves no namespace', async () => {

@@ -22,7 +22,7 @@ import { readLayout } from '../../cli/src/cloud/down.js'
 import type { CloudLayout } from '../../cli/src/cloud/layout.js'
 import { readOpenrc } from '../../cli/src/demo/openrc.js'
 import { login } from '../../cli/src/demo/session.js'
-import { invariantViolations, readCloudState } from '../support/cloud-invariants.js'
+import { readCloudState, violationsOnceSettled } from '../support/cloud-invariants.js'
 import { lockCloudPorts } from '../support/cloud-lock.js'
 import { partitionRegion } from '../support/partition.js'
 
@@ -209,7 +209,7 @@ describe(
       )
       const containerPorts = state.ports.filter((p) => p.device_owner === 'compute:kuryr')
       assert.equal(containerPorts.length, 4, JSON.stringify(containerPorts))
-      assert.deepEqual(await invariantViolations(stateDir), [])
+      assert.deepEqual(await violationsOnceSettled(stateDir), [])
     })
   },
 )

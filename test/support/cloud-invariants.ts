@@ -62,6 +62,19 @@ export async function readCloudState(stateDir: string): Promise<CloudState> {
   return { containers, ports }
 }
 
+/**
+ * The violations left once the cloud had `withinMs` to settle (agents converge on their next
+ * sync or resync): empty as soon as all hold, else the last reading.
+ */
+export async function violationsOnceSettled(stateDir: string, withinMs = 30_000) {
+  const deadline = Date.now() + withinMs
+  for (;;) {
+    const problems = await invariantViolations(stateDir)
+    if (problems.length === 0 || Date.now() > deadline) return problems
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+}
+
 /** Every violation of the settled cloud's invariants; empty when all hold. */
 export async function invariantViolations(stateDir: string): Promise<string[]> {
   const { containers, ports } = await readCloudState(stateDir)
