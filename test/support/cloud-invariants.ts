@@ -31,6 +31,7 @@ interface Container {
 
 interface Port {
   id: string
+  mac_address: string
   device_id: string
   device_owner: string
   network_id: string
@@ -140,6 +141,41 @@ export async function invariantViolations(stateDir: string): Promise<string[]> {
       if (link.ifname.startsWith('tap') && !bound.has(link.ifname.slice(3)))
         problems.push(`veth ${link.ifname} on ${host.host} leaked: no port bound here`)
     }
+    problems.push(...(await kernelLeaks(host, ports)))
+  }
+  return problems
+}
+
+/**
+ * A host's bridges and forwarding entries against the ports: a network's bridge (`brq` + 11
+ * characters of its id) only while a port of it is bound to the host, and a unicast entry on a
+ * VXLAN device only for a port that exists (L2 population follows ports anywhere).
+ */
+async function kernelLeaks(host: { host: string; netns: string }, ports: Port[]) {
+  const problems: string[] = []
+  const needed = new Set(
+    ports.filter((p) => p['binding:host_id'] === host.host).map((p) => p.network_id.slice(0, 11)),
+  )
+  const bridges = JSON.parse(
+    (await run('ip', ['-n', host.netns, '-j', 'link', 'show', 'type', 'bridge'])).stdout,
+  ) as { ifname: string }[]
+  for (const { ifname } of bridges) {
+    if (ifname.startsWith('brq') && !needed.has(ifname.slice(3)))
+      problems.push(`bridge ${ifname} on ${host.host} leaked: no port of its network is here`)
+  }
+  const macs = new Set(ports.map((p) => p.mac_address.toLowerCase()))
+  const fdb = JSON.parse((await run('bridge', ['-n', host.netns, '-j', 'fdb', 'show'])).stdout) as {
+    mac: string
+    ifname: string
+    dst?: string
+  }[]
+  for (const entry of fdb) {
+    if (!entry.ifname.startsWith('vxlan-') || !entry.dst || entry.mac === '00:00:00:00:00:00')
+      continue
+    if (!macs.has(entry.mac.toLowerCase()))
+      problems.push(
+        `forwarding entry ${entry.mac} → ${entry.dst} on ${host.host} (${entry.ifname}) leaked: no such port`,
+      )
   }
   return problems
 }
