@@ -157,16 +157,29 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
    * whose last container on this host went. The next container on it makes it again.
    */
   async function pruneNetworks(): Promise<void> {
-    const wanted = new Set(
-      containers.flatMap((c) => [
-        ...c.requested_networks.map((r) => r.network),
-        ...(c.pending?.op === 'network_attach' && c.pending.network ? [c.pending.network] : []),
-      ]),
-    )
+    // Read after the engine's list and before each removal, so a create that arrived meanwhile
+    // keeps its network.
+    const wanted = () =>
+      new Set(
+        containers.flatMap((c) => [
+          ...c.requested_networks.map((r) => r.network),
+          ...(c.pending?.op === 'network_attach' && c.pending.network ? [c.pending.network] : []),
+        ]),
+      )
     for (const network of await ctx.engine.unusedNetworks()) {
-      if (wanted.has(network.name)) continue
+      if (wanted().has(network.name)) continue
       log.info({ network: network.name }, 'removing an engine network nothing here uses')
-      await ctx.engine.removeNetwork(network.id)
+      // Forgotten and gated in the same tick as the check above: a create arriving from now on
+      // waits for the removal, then makes the network again instead of using the removed id
+      // (issue 9's load test: creates failed with `network … not found`).
+      ctx.known.engineNetworks.delete(network.name)
+      const removal = ctx.engine.removeNetwork(network.id)
+      ctx.known.networkRemovals.set(network.name, removal)
+      try {
+        await removal
+      } finally {
+        ctx.known.networkRemovals.delete(network.name)
+      }
     }
   }
 

@@ -26,9 +26,12 @@ export interface AgentMemory {
   readonly createsBegun: Set<string>
   /** Neutron network → Docker network id, for networks this process saw on the engine. */
   readonly engineNetworks: Map<string, string>
+  /** Engine networks being removed (by Neutron network): a create on one waits for the end. */
+  readonly networkRemovals: Map<string, Promise<void>>
 }
 
 export const newAgentMemory = (): AgentMemory => ({
   createsBegun: new Set(),
   engineNetworks: new Map(),
+  networkRemovals: new Map(),
 })

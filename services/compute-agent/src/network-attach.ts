@@ -6,6 +6,8 @@ export async function createNetworkFor(
   ctx: AgentContext,
   { request, port }: ContainerPort,
 ): Promise<string> {
+  // A removal under way (nothing wanted the network a moment ago) ends first; then it is made again.
+  await ctx.known.networkRemovals.get(request.network)?.catch(() => undefined)
   const known = ctx.known.engineNetworks.get(request.network)
   if (known) return known
   const v4 = port.fixed_ips.find((ip) => !ip.ip_address.includes(':'))
