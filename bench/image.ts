@@ -20,13 +20,16 @@
  * the parent samples the child's VmRSS from /proc every 20 ms during each transfer and compares
  * the peak with the idle RSS measured just before. Uploads and downloads stream from and to files
  * in the same temp dir; the download is written and fsynced like the copy, so all of them do
- * the same disk work (the service's upload also fsyncs before its rename). Progress goes to
- * stderr; stdout gets a Markdown table and then the JSON of every run on the last line.
+ * the same disk work (the service's upload also fsyncs before its rename). Each transfer also
+ * counts CPU-seconds (utime + stime from /proc) of this process, the client, and of the server's
+ * process: on a machine whose cores client and server share, that sum bounds the throughput.
+ * Progress goes to stderr; stdout gets a Markdown table and then the JSON of every run on the
+ * last line.
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs'
+import { createReadStream, createWriteStream, readFileSync, readdirSync } from 'node:fs'
 import { copyFile, mkdtemp, rm, stat, unlink } from 'node:fs/promises'
 import { request, type IncomingMessage } from 'node:http'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -81,32 +84,50 @@ try {
     const syncedCopy = await timed(() =>
       pipeline(createReadStream(source), new DiskSink(join(dir, 'copy.bin'))),
     )
-    const copyFileSecs = await timed(() => copyFile(source, join(dir, 'copyfile.bin')))
+    const copyFileRun = await timed(() => copyFile(source, join(dir, 'copyfile.bin')))
     await unlink(join(dir, 'copy.bin'))
     await unlink(join(dir, 'copyfile.bin'))
-    const plainUp = await timed(() => uploadTo(plainUrl, source))
-    const plainDown = await timed(() => downloadFrom(plainUrl, join(dir, 'plain-down.bin')))
+    const plainUp = await timed(() => uploadTo(plainUrl, source), plain.pid)
+    const plainDown = await timed(
+      () => downloadFrom(plainUrl, join(dir, 'plain-down.bin')),
+      plain.pid,
+    )
     await unlink(join(dir, 'plain-up.bin'))
     await unlink(join(dir, 'plain-down.bin'))
     const id = await createImage(base)
     const idle = rssMiB(child.pid!)
-    const up = await withPeakRss(child.pid!, () => timed(() => uploadFile(base, id, source)))
+    const up = await withPeakRss(child.pid!, () =>
+      timed(() => uploadFile(base, id, source), child.pid),
+    )
     const down = await withPeakRss(child.pid!, () =>
-      timed(() => downloadFile(base, id, join(dir, 'down.bin'))),
+      timed(() => downloadFile(base, id, join(dir, 'down.bin')), child.pid),
     )
     if ((await stat(join(dir, 'down.bin'))).size !== sizeMiB * MiB)
       throw new Error('short download')
     await unlink(join(dir, 'down.bin'))
     await fetch(`${base}/v2/images/${id}`, { method: 'DELETE', headers: { 'x-auth-token': 'b' } })
+    const perGiB = 1024 / sizeMiB
     const r = {
       run,
-      copyMiBs: sizeMiB / copy,
-      syncedCopyMiBs: sizeMiB / syncedCopy,
-      copyFileMiBs: sizeMiB / copyFileSecs,
-      plainUploadMiBs: sizeMiB / plainUp,
-      plainDownloadMiBs: sizeMiB / plainDown,
-      uploadMiBs: sizeMiB / up.value,
-      downloadMiBs: sizeMiB / down.value,
+      copyMiBs: sizeMiB / copy.secs,
+      syncedCopyMiBs: sizeMiB / syncedCopy.secs,
+      copyFileMiBs: sizeMiB / copyFileRun.secs,
+      plainUploadMiBs: sizeMiB / plainUp.secs,
+      plainDownloadMiBs: sizeMiB / plainDown.secs,
+      uploadMiBs: sizeMiB / up.value.secs,
+      downloadMiBs: sizeMiB / down.value.secs,
+      // CPU-seconds per GiB, the bench process (client) plus the server process.
+      copyCpu: copy.cpu * perGiB,
+      syncedCopyCpu: syncedCopy.cpu * perGiB,
+      copyFileCpu: copyFileRun.cpu * perGiB,
+      plainUploadCpu: plainUp.cpu * perGiB,
+      plainDownloadCpu: plainDown.cpu * perGiB,
+      uploadCpu: up.value.cpu * perGiB,
+      uploadServerCpu: up.value.serverCpu * perGiB,
+      uploadLoopCpu: up.value.loopCpu * perGiB,
+      uploadHashCpu: up.value.busiestCpu * perGiB,
+      uploadRestCpu: up.value.restCpu * perGiB,
+      downloadCpu: down.value.cpu * perGiB,
       idleRssMiB: idle,
       uploadPeakRssMiB: up.peak,
       downloadPeakRssMiB: down.peak,
@@ -139,10 +160,43 @@ async function writeRandom(file: string, mib: number): Promise<void> {
   )
 }
 
-async function timed(work: () => Promise<unknown>): Promise<number> {
+/**
+ * Wall seconds, and CPU-seconds of this process (the client) plus the server's, if given, with
+ * the server's split by thread: its event loop, its two busiest other threads (in the image
+ * service, the MD5 and SHA-512 threads) and the rest (thread pool, GC).
+ */
+async function timed(work: () => Promise<unknown>, serverPid?: number) {
   const start = performance.now()
+  const ownStart = process.cpuUsage()
+  const serverStart = serverPid ? threadCpu(serverPid) : new Map<string, number>()
   await work()
-  return (performance.now() - start) / 1000
+  const own = process.cpuUsage(ownStart)
+  const secs = (performance.now() - start) / 1000
+  const server = serverPid
+    ? [...threadCpu(serverPid)].map(([tid, s]) => [tid, s - (serverStart.get(tid) ?? 0)] as const)
+    : []
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
+  const serverCpu = sum(server.map(([, s]) => s))
+  const loopCpu = sum(server.filter(([tid]) => tid === String(serverPid)).map(([, s]) => s))
+  const others = server.filter(([tid]) => tid !== String(serverPid)).map(([, s]) => s)
+  const busiestCpu = sum(others.sort((a, b) => b - a).slice(0, 2))
+  const cpu = (own.user + own.system) / 1e6 + serverCpu
+  return { secs, cpu, serverCpu, loopCpu, busiestCpu, restCpu: serverCpu - loopCpu - busiestCpu }
+}
+
+/** utime + stime of each thread of a process, by thread id, from /proc (USER_HZ is 100). */
+function threadCpu(pid: number): Map<string, number> {
+  const cpu = new Map<string, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      cpu.set(tid, (Number(fields[11]) + Number(fields[12])) / 100)
+    } catch {
+      // the thread ended in the meantime
+    }
+  }
+  return cpu
 }
 
 async function streamCopy(from: string, to: string): Promise<void> {
@@ -219,30 +273,38 @@ function printTable(results: Record<string, number>[]): void {
     return `${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)}`
   }
   const rows = [
-    ['stream copy + fsync (baseline)', 'copyMiBs'],
-    ['stream copy, fdatasync as it goes (reference)', 'syncedCopyMiBs'],
-    ['fs.copyFile', 'copyFileMiBs'],
-    ['plain node:http upload (baseline)', 'plainUploadMiBs'],
-    ['plain node:http download (baseline)', 'plainDownloadMiBs'],
-    ['upload PUT …/file', 'uploadMiBs'],
-    ['download GET …/file', 'downloadMiBs'],
+    ['stream copy + fsync (baseline)', 'copyMiBs', 'copyCpu'],
+    ['stream copy, fdatasync as it goes (reference)', 'syncedCopyMiBs', 'syncedCopyCpu'],
+    ['fs.copyFile', 'copyFileMiBs', 'copyFileCpu'],
+    ['plain node:http upload (baseline)', 'plainUploadMiBs', 'plainUploadCpu'],
+    ['plain node:http download (baseline)', 'plainDownloadMiBs', 'plainDownloadCpu'],
+    ['upload PUT …/file', 'uploadMiBs', 'uploadCpu'],
+    ['download GET …/file', 'downloadMiBs', 'downloadCpu'],
   ] as const
   const plainFor = (k: string) =>
     k === 'uploadMiBs' ? 'plainUploadMiBs' : k === 'downloadMiBs' ? 'plainDownloadMiBs' : undefined
   const pct = (k: string, of: string) => `${((100 * median(k)) / median(of)).toFixed(0)}%`
   console.log(
-    `| transfer of ${sizeMiB} MiB | MiB/s median | range | vs stream copy | vs plain node:http |`,
+    `| transfer of ${sizeMiB} MiB | MiB/s median | range | vs stream copy | vs plain node:http | CPU-s per GiB |`,
   )
-  console.log('| --- | ---: | ---: | ---: | ---: |')
-  for (const [name, k] of rows) {
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
+  for (const [name, k, cpu] of rows) {
     const plainKey = plainFor(k)
     console.log(
-      `| ${name} | ${median(k).toFixed(0)} | ${range(k)} | ${pct(k, 'copyMiBs')} | ${plainKey ? pct(k, plainKey) : ''} |`,
+      `| ${name} | ${median(k).toFixed(0)} | ${range(k)} | ${pct(k, 'copyMiBs')} | ${plainKey ? pct(k, plainKey) : ''} | ${median(cpu).toFixed(1)} |`,
     )
   }
   console.log(
     `\nservice RSS: idle ${median('idleRssMiB').toFixed(0)} MiB; peak above idle during upload ` +
       `${median('uploadRssDeltaMiB').toFixed(0)} MiB (${range('uploadRssDeltaMiB')}), during ` +
       `download ${median('downloadRssDeltaMiB').toFixed(0)} MiB (${range('downloadRssDeltaMiB')}) (medians)`,
+  )
+  const cores = cpus().length
+  const cpuOf = (k: string) => median(k).toFixed(1)
+  console.log(
+    `upload CPU-s per GiB: service ${cpuOf('uploadServerCpu')} (event loop ${cpuOf('uploadLoopCpu')}, ` +
+      `hash threads ${cpuOf('uploadHashCpu')}, rest ${cpuOf('uploadRestCpu')}), with the client ` +
+      `${cpuOf('uploadCpu')}: at most ${((1024 * cores) / median('uploadCpu')).toFixed(0)} MiB/s on ` +
+      `${cores} otherwise idle cores (medians)`,
   )
 }

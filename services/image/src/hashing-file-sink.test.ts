@@ -119,10 +119,9 @@ describe('HashingFileSink', () => {
 
 describe('SharedBufferHashes', () => {
   test('hashes slices of a shared buffer like createHash over the same bytes', async () => {
-    const shared = new SharedArrayBuffer(1000)
-    const view = Buffer.from(shared)
+    const hashes = new SharedBufferHashes(1000, ['md5', 'sha512', 'sha256'])
+    const view = Buffer.from(hashes.buffer)
     randomBytes(1000).copy(view)
-    const hashes = new SharedBufferHashes(shared, ['md5', 'sha512', 'sha256'])
     await hashes.update(10, 500)
     await hashes.update(0, 1000)
     const expected = Buffer.concat([view.subarray(10, 510), view])
@@ -133,5 +132,15 @@ describe('SharedBufferHashes', () => {
     })
     // A finished session is gone: using it again is an error, not a hash of nothing.
     await assert.rejects(hashes.update(0, 1), /unknown hash session/)
+  })
+
+  test("a finished session's ring serves the next one, so the threads see no new buffer", async () => {
+    const first = new SharedBufferHashes(1000, ['md5'])
+    await first.digest()
+    const second = new SharedBufferHashes(1000, ['md5'])
+    assert.equal(second.buffer, first.buffer)
+    const third = new SharedBufferHashes(1000, ['md5'])
+    assert.notEqual(third.buffer, second.buffer) // the second still has it
+    await Promise.all([second.drop(), third.drop()])
   })
 })
