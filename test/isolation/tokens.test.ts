@@ -6,6 +6,7 @@
  */
 import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { SignJWT } from 'jose'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -190,6 +191,17 @@ const cases: [string, (m: Awaited<ReturnType<typeof member>>) => Promise<string>
     },
   ],
   ['signed by another identity service', async () => foreign.adminToken],
+  [
+    'for another audience, signed with the real key',
+    async (m) => {
+      const claims = JSON.parse(
+        Buffer.from(m.token.split('.')[1]!, 'base64url').toString(),
+      ) as Record<string, unknown>
+      return new SignJWT({ ...claims, aud: 'another-cloud' })
+        .setProtectedHeader({ alg: 'EdDSA', kid: deps.keys.kid, typ: 'JWT' })
+        .sign(deps.keys.privateKey)
+    },
+  ],
   [
     'revoked',
     async (m) => {

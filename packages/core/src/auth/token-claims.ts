@@ -3,6 +3,11 @@ import type { AuthContext } from './context.js'
 
 /** Issuer every Tricircle token carries. */
 export const TOKEN_ISSUER = 'tricircle-identity'
+/**
+ * Audience every Tricircle token carries: the cloud's services. Services refuse a token signed
+ * by the same key for any other audience, so a JWT minted for another purpose never passes.
+ */
+export const TOKEN_AUDIENCE = 'tricircle-services'
 export const TOKEN_ALGORITHM = 'EdDSA'
 
 /**
@@ -25,6 +30,7 @@ export interface TokenClaims extends JWTPayload {
 export function claimsFromContext(ctx: AuthContext): TokenClaims {
   return {
     iss: TOKEN_ISSUER,
+    aud: TOKEN_AUDIENCE,
     sub: ctx.userId,
     ...(ctx.projectId ? { pid: ctx.projectId } : {}),
     ...(ctx.domainId ? { did: ctx.domainId } : {}),

@@ -3,7 +3,7 @@ import { Unauthorized } from '../errors.js'
 import { systemClock, type Clock } from '../clock.js'
 import type { AuthContext } from './context.js'
 import type { RevocationList } from './revocations.js'
-import { TOKEN_ALGORITHM, TOKEN_ISSUER, contextFromClaims } from './token-claims.js'
+import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, contextFromClaims } from './token-claims.js'
 
 /** Turns an `X-Auth-Token` into the caller's identity, or throws Unauthorized. */
 export interface TokenVerifier {
@@ -22,7 +22,7 @@ export interface JwtVerifierOptions {
 const refused = () => new Unauthorized('The request you have made requires authentication.')
 
 /**
- * Verifies tokens locally: signature and issuer once per token (then cached), expiry and
+ * Verifies tokens locally: signature, issuer and audience once per token (then cached), expiry and
  * revocation on every call, so a revoked token is refused as soon as its event arrives.
  */
 export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
@@ -44,6 +44,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
         const { payload } = await jwtVerify(token, options.keys as JWTVerifyGetKey, {
           algorithms: [TOKEN_ALGORITHM],
           issuer: TOKEN_ISSUER,
+          audience: TOKEN_AUDIENCE,
           // Expiry is checked against our clock below, with millisecond precision.
           currentDate: new Date(0),
         })
