@@ -3,8 +3,9 @@
  * each one's pending operation (several containers at once, one operation per container at a
  * time), and every `resyncSeconds` compares the engine with what the service shows: a status
  * that drifted (a container killed or removed behind our back) is reported, a container its
- * engine stopped under its user is started again (resume.ts), a container of ours the
- * service no longer has is removed, and so is an engine network none of its containers uses. A heartbeat registers the host and its capacity.
+ * engine stopped under its user is started again (resume.ts), a container of ours the service
+ * no longer has is removed, and so is an engine network none of its containers uses. A
+ * heartbeat registers the host and its capacity.
  * A restart resumes where it was: pending operations are idempotent and are simply carried out.
  */
 import type { HostContainer, HostReport } from '@tricircle/container'
@@ -211,7 +212,7 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
     resync,
     async stop() {
       stopping.abort()
-      await Promise.allSettled([...loops, ...inFlight.values()])
+      await Promise.allSettled([...loops, ...inFlight.values(), resyncing])
     },
   }
 }
