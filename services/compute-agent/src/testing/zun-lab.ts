@@ -51,7 +51,11 @@ export interface ZunLab {
     body?: unknown,
     version?: string,
   ): Promise<{ status: number; body: any }>
-  /** The container once `check` holds for it (polling its show). */
+  /**
+   * The container once `check` holds for it (polling its show), within `ms` (default 90 s: a
+   * host's first create downloads and loads the image, which took 50 s on a CI machine that
+   * also ran a network benchmark).
+   */
   waitFor(
     region: string,
     token: string,
@@ -202,7 +206,7 @@ export async function startZunLab(name: string, log: Logger = silentLogger()): P
       regions,
       computes,
       zun,
-      async waitFor(region, token, ident, check, ms = 30_000) {
+      async waitFor(region, token, ident, check, ms = 90_000) {
         let last: any
         await until(
           async () => {
