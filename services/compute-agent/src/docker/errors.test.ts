@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { ServiceUnavailable } from '@tricircle/core'
 import {
   ContainerEngineConflict,
   ContainerEngineError,
@@ -45,6 +46,15 @@ test('statuses map to the error classes', () => {
   assert.ok(other instanceof ContainerEngineError)
   assert.equal(other.engineStatus, 500)
   assert.equal(other.message, 'OCI runtime create failed')
-  const connection = new Error('connect ENOENT /run/docker.sock')
-  assert.equal(engineError(connection), connection)
+  const other2 = new Error('socket hang up')
+  assert.equal(engineError(other2), other2)
+})
+
+test('an engine that is not there is ServiceUnavailable, so a delete is retried later', () => {
+  for (const code of ['ENOENT', 'ECONNREFUSED', 'ECONNRESET']) {
+    const connection = Object.assign(new Error(`connect ${code} /run/docker.sock`), { code })
+    const mapped = engineError(connection)
+    assert.ok(mapped instanceof ServiceUnavailable, code)
+    assert.match(mapped.message, /engine is unreachable/)
+  }
 })
