@@ -1,33 +1,46 @@
 /**
- * The data plane on the real kernel, against a hand-built baseline in the same run.
+ * The data plane on the real kernel, against hand-built baselines in the same run.
  *
- *   npx tsx bench/data-plane.ts [--rounds 5] [--mib 256] [--rr 2000] [--bindings 20]
+ *   npx tsx bench/data-plane.ts [--pairs 30] [--mib 256] [--rr 1000] [--pin 0,1|none]
+ *     [--direction download|upload] [--attribute] [--bindings 20] [--rules 10] [--in-process]
  *
  * One lab (RegionOne and RegionTwo, one host each, real engines), the network service
- * in-process, a host agent per host in a process of its own (`--in-process`: in this one). Two containers on one network, one per region, wired as the
- * network plugin wires them (ports bound, taps plugged by the agents, security groups on), are
- * compared with a bare path built by hand between the same two hosts: two namespaces, veths
- * into a plain bridge with a VXLAN device and static forwarding entries, no filtering — what
- * the dataplane recipe measured. The rounds alternate ours and bare.
+ * in-process, a host agent per host in a process of its own (`--in-process`: in this one). Two
+ * containers on one network, one per region, wired as the network plugin wires them (ports
+ * bound, taps plugged by the agents, security groups on), are compared with a bare path built by
+ * hand between two hosts of its own on the same underlay: veths into a plain bridge with a VXLAN
+ * device and a static forwarding entry, no filtering (`data-plane/bare.ts`).
  *
- * - throughput: one TCP stream of `--mib` MiB (Node.js sockets), MiB/s, median of the rounds;
- * - latency: TCP request/response of 1 byte, `--rr` round trips, median and p99 per round;
+ * - throughput and CPU cost, paired (`data-plane/paired.ts`): `--pairs` blocks, each a
+ *   `--mib` MiB TCP stream over each path back to back (order alternating), with fresh
+ *   processes per block, pinned to CPUs `--pin` (sender, receiver); per block the ratio
+ *   ours/bare of MiB/s and of CPU ms per MiB (sender + receiver + ksoftirqd,
+ *   `data-plane/transfer.ts`); reported as the median ratio with a distribution-free 95 %
+ *   interval. `--direction download` (default): the receiving container opens the connection;
+ *   `upload`: the sending one does.
+ * - latency: in the same blocks, TCP request/response of 1 byte, `--rr` round trips per path,
+ *   the ratio of p50s per block.
+ * - `--attribute`: more baselines in the same blocks, each adding one part of our path to the
+ *   bare one (br_netfilter, conntrack, conntrack without the tunnel's packets, the bare devices
+ *   inside our hosts' namespaces), to see where our path's cost goes.
  * - binding → first packet: a new port of RegionTwo, its container already plugged in by the
  *   plugin's part (a tap) but unbound; a RegionOne container sends it a UDP datagram every
  *   2 ms (the MAC is known, so no ARP waits in the way); the time from the binding's `PUT`
  *   returning to the first datagram arriving, `--bindings` times, median and p99.
- *
  * - security-group rule → effect: a rule added to (then removed from) the group of a running
  *   RegionTwo container, while a RegionOne container sends it UDP every 2 ms: from the API call
  *   returning to the first (last) datagram arriving, `--rules` times.
  *
- * Progress goes to stderr; stdout gets a Markdown table, then the JSON of every figure.
+ * Everything it creates is under the lab's random prefix and removed at the end, on an error,
+ * and on SIGINT/SIGTERM. Progress goes to stderr; stdout gets Markdown tables, then the JSON of
+ * every figure (with every pair's samples).
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpus, loadavg } from 'node:os'
+import { readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
-import { bridgeBatch, ipBatch, ipJson, netnsPath } from '@tricircle/iproute'
+import { ipBatch, ipJson, netnsPath } from '@tricircle/iproute'
 import {
   DataPlaneLab,
   until,
@@ -36,23 +49,75 @@ import {
 import { SERVICE_TOKEN } from '../services/host-agent/src/testing.js'
 import { tapName } from '../services/host-agent/src/desired.js'
 import { median, percentile, round } from './stats.js'
+import { BASELINES, buildBaseline, buildInHost } from './data-plane/bare.js'
+import {
+  compare,
+  pathSummary,
+  runPaired,
+  type NamedPath,
+  type RatioSummary,
+} from './data-plane/paired.js'
+import { killEnds, type Direction } from './data-plane/transfer.js'
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '5' },
+    pairs: { type: 'string', default: '30' },
     mib: { type: 'string', default: '256' },
-    rr: { type: 'string', default: '2000' },
+    rr: { type: 'string', default: '1000' },
+    pin: { type: 'string', default: '0,1' },
+    direction: { type: 'string', default: 'download' },
+    attribute: { type: 'boolean', default: false },
     bindings: { type: 'string', default: '20' },
     rules: { type: 'string', default: '10' },
     'in-process': { type: 'boolean', default: false },
   },
 })
-const ROUNDS = Number(args.rounds)
+const PAIRS = Number(args.pairs)
 const MIB = Number(args.mib)
 const RR = Number(args.rr)
+const PIN = args.pin === 'none' ? undefined : (args.pin.split(',').map(Number) as [number, number])
+if (PIN && (PIN.length !== 2 || PIN.some((c) => !Number.isInteger(c) || c < 0))) {
+  throw new Error(`--pin ${args.pin}: two CPU numbers (sender,receiver) or none`)
+}
+if (args.direction !== 'download' && args.direction !== 'upload') {
+  throw new Error(`--direction ${args.direction}: download or upload`)
+}
+const DIRECTION: Direction = args.direction
 const BINDINGS = Number(args.bindings)
 const RULES = Number(args.rules)
+/** The issue's aim: our path's throughput at least this fraction of the bare path's. */
+const AIM = 0.9
 const progress = (line: string) => process.stderr.write(`${line}\n`)
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ')
+
+/** Children of `nodeIn` still running, for the signal handler. */
+const children = new Set<ChildProcess>()
+/** Set once the run is being abandoned (a signal, an unhandled rejection): the lab is removed. */
+let interrupted = false
+/** Removes the lab (once), whatever state its start is in; set by `main`. */
+let closeLab: () => Promise<void> = async () => {}
+
+/** Ends every child, removes the lab, exits with `code`. */
+function abandon(why: string, code: number) {
+  if (interrupted) return
+  interrupted = true
+  progress(`${why}: removing the lab`)
+  killEnds()
+  for (const child of children) child.kill('SIGKILL')
+  closeLab()
+    .catch((error: unknown) => progress(`cleaning up: ${String(error)}`))
+    .finally(() => process.exit(code))
+}
+process.once('SIGINT', () => abandon('SIGINT', 130))
+process.once('SIGTERM', () => abandon('SIGTERM', 143))
+// The children killed make promises waiting on them reject, some before anything awaits them:
+// expected once abandoned. Before that, an unhandled rejection is a bug: reported, then the lab
+// goes too.
+process.on('unhandledRejection', (reason) => {
+  if (interrupted) return
+  progress(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`)
+  abandon('unhandled rejection', 1)
+})
 
 /** A Node.js script run inside a namespace; resolves with its stdout. */
 function nodeIn(netns: string, script: string, argv: string[], onLine?: (l: string) => void) {
@@ -61,6 +126,9 @@ function nodeIn(netns: string, script: string, argv: string[], onLine?: (l: stri
     [`--net=${netnsPath(netns)}`, '--', process.execPath, '-e', script, ...argv],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
+  children.add(child)
+  // Spawned after `abandon` killed the others: it would outlive the lab.
+  if (interrupted) child.kill('SIGKILL')
   let out = ''
   let err = ''
   child.stdout.on('data', (d: Buffer) => {
@@ -69,33 +137,15 @@ function nodeIn(netns: string, script: string, argv: string[], onLine?: (l: stri
   })
   child.stderr.on('data', (d: Buffer) => (err += d.toString()))
   const done = new Promise<string>((resolve, reject) =>
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`)),
-    ),
+    child.on('close', (code) => {
+      children.delete(child)
+      if (code === 0) resolve(out)
+      else reject(new Error(`exit ${code}: ${err}`))
+    }),
   )
   return { child, done }
 }
 
-const SERVER = `
-const net = require('node:net'); const [host, port] = process.argv.slice(1)
-const server = net.createServer((c) => { c.on('data', (d) => { if (c.rr) c.write(d) }); c.once('data', (d) => { c.rr = d[0] === 82; if (c.rr) c.write(d.subarray(0, 1)) }); c.on('end', () => { c.end(); }) })
-server.listen(Number(port), host, () => console.log('ready'))
-`
-const STREAM = `
-const net = require('node:net'); const [host, port, mib] = process.argv.slice(1)
-const chunk = Buffer.alloc(1 << 20, 7); let left = Number(mib); const began = performance.now()
-const c = net.connect(Number(port), host, () => { c.write(Buffer.from('S')); pump() })
-function pump() { while (left > 0) { left--; if (!c.write(chunk)) return c.once('drain', pump) } c.end() }
-c.on('close', () => console.log(JSON.stringify({ mibPerS: Number(mib) / ((performance.now() - began) / 1000) })))
-c.on('error', (e) => { console.error(e.message); process.exit(1) })
-`
-const RR_CLIENT = `
-const net = require('node:net'); const [host, port, n] = process.argv.slice(1)
-const times = []; let t0 = 0; let left = Number(n)
-const c = net.connect(Number(port), host, () => { c.setNoDelay(true); t0 = performance.now(); c.write(Buffer.from('R')) })
-c.on('data', () => { times.push(performance.now() - t0); if (--left <= 0) { c.end(); return } t0 = performance.now(); c.write(Buffer.from('x')) })
-c.on('close', () => { times.shift(); times.sort((a, b) => a - b); console.log(JSON.stringify({ p50: times[times.length >> 1] * 1000, p99: times[Math.ceil(times.length * 0.99) - 1] * 1000 })) })
-`
 const UDP_SENDER = `
 const dgram = require('node:dgram'); const [host, port] = process.argv.slice(1)
 const s = dgram.createSocket('udp4'); const b = Buffer.from('x')
@@ -113,89 +163,6 @@ const s = dgram.createSocket('udp4')
 s.on('message', () => { console.log(JSON.stringify({ at: Date.now() + (performance.now() % 1) })); process.exit(0) })
 s.bind(Number(port), host, () => console.log('ready'))
 `
-
-interface Endpoint {
-  readonly netns: string
-  readonly ip: string
-}
-
-async function measure(from: Endpoint, to: Endpoint, port: number) {
-  let ready = false
-  const server = nodeIn(to.netns, SERVER, [to.ip, String(port)], (l) => {
-    if (l === 'ready') ready = true
-  })
-  // Killed at the end on purpose: its exit is no failure.
-  server.done.catch(() => {})
-  try {
-    await until(async () => ready, 5000, 'server ready')
-    const stream = JSON.parse(
-      await nodeIn(from.netns, STREAM, [to.ip, String(port), String(MIB)]).done,
-    )
-    const rr = JSON.parse(
-      await nodeIn(from.netns, RR_CLIENT, [to.ip, String(port), String(RR)]).done,
-    )
-    return { mibPerS: stream.mibPerS as number, p50us: rr.p50 as number, p99us: rr.p99 as number }
-  } finally {
-    server.child.kill('SIGKILL')
-  }
-}
-
-/** The bare path: namespaces `<lab>-bare-a|b` on the two hosts, VNI 4000, static entries. */
-async function buildBare(dp: DataPlaneLab): Promise<[Endpoint, Endpoint]> {
-  const [h1, h2] = dp.hosts
-  const macs = ['02:00:0a:63:00:01', '02:00:0a:63:00:02']
-  const ends: Endpoint[] = []
-  for (const [i, host] of [h1!, h2!].entries()) {
-    const other = i === 0 ? h2! : h1!
-    const ns = `${dp.lab.plan.name}-bare-${i + 1}`
-    await ipBatch([['netns', 'add', ns]])
-    await ipBatch(
-      [
-        ['link', 'add', 'brbare', 'mtu', '1450', 'type', 'bridge'],
-        [
-          ...['link', 'add', 'vxbare', 'mtu', '1450', 'type', 'vxlan', 'id', '4000'],
-          ...['local', host.tunnelIp, 'dstport', '4789', 'dev', host.tunnelDevice, 'nolearning'],
-        ],
-        ['link', 'set', 'vxbare', 'master', 'brbare', 'up'],
-        ['link', 'set', 'brbare', 'up'],
-        [
-          ...['link', 'add', 'vbare', 'mtu', '1450', 'type', 'veth'],
-          ...['peer', 'name', 'eth0', 'netns', ns, 'mtu', '1450', 'address', macs[i]!],
-        ],
-        ['link', 'set', 'vbare', 'master', 'brbare', 'up'],
-      ],
-      { netns: host.netns },
-    )
-    await bridgeBatch(
-      [
-        [
-          'fdb',
-          'append',
-          macs[1 - i]!,
-          'dev',
-          'vxbare',
-          'dst',
-          other.tunnelIp,
-          'self',
-          'permanent',
-        ],
-      ],
-      { netns: host.netns },
-    )
-    const ip = `10.99.0.${i + 1}`
-    await ipBatch(
-      [
-        ['link', 'set', 'lo', 'up'],
-        ['addr', 'add', `${ip}/24`, 'dev', 'eth0'],
-        ['link', 'set', 'eth0', 'up'],
-        ['neigh', 'replace', `10.99.0.${2 - i}`, 'lladdr', macs[1 - i]!, 'dev', 'eth0'],
-      ],
-      { netns: ns },
-    )
-    ends.push({ netns: ns, ip })
-  }
-  return [ends[0]!, ends[1]!]
-}
 
 async function bindingToFirstPacket(dp: DataPlaneLab, sender: Container, networkId: string) {
   const host = dp.hosts[1]!
@@ -354,9 +321,21 @@ async function ruleToEffect(dp: DataPlaneLab, sender: Container, networkId: stri
   return { opened, closed }
 }
 
+/** "holds" when the whole interval is at or above the aim, "fails" when it is below. */
+function verdict(r: RatioSummary): 'holds' | 'fails' | 'undecided' {
+  if (r.ci.low >= AIM) return 'holds'
+  if (r.ci.high < AIM) return 'fails'
+  return 'undecided'
+}
+
+const ci = (r: RatioSummary) =>
+  `${r.median.toFixed(3)} [${r.ci.low.toFixed(3)}, ${r.ci.high.toFixed(3)}]`
+
 async function main() {
-  const dp = await DataPlaneLab.start({
-    name: `bdp${randomBytes(2).toString('hex')}`,
+  const loadAtStart = loadavg()
+  const name = `bdp${randomBytes(2).toString('hex')}`
+  const starting = DataPlaneLab.start({
+    name,
     regions: [
       { name: 'RegionOne', hosts: 1 },
       { name: 'RegionTwo', hosts: 1 },
@@ -365,6 +344,15 @@ async function main() {
     // As deployed: each agent its own process, off the in-process services' event loop.
     agentProcesses: !args['in-process'],
   })
+  let closing: Promise<void> | undefined
+  const close = () =>
+    (closing ??= starting.then(
+      (dp) => dp.close(),
+      () => {}, // a failed start has cleaned up after itself
+    ))
+  closeLab = close
+  progress(`lab ${name}`)
+  const dp = await starting
   try {
     const net = await dp.cloud.central.create<{ id: string }>('alice', 'networks', {
       name: 'bench',
@@ -377,69 +365,121 @@ async function main() {
     const a = await dp.runContainer(dp.hosts[0]!.host, net.id, { name: 'bench-a' })
     const b = await dp.runContainer(dp.hosts[1]!.host, net.id, { name: 'bench-b' })
     await dp.reaches(a, b.ip, 20_000)
-    const bare = await buildBare(dp)
-    const ours: Endpoint[] = [a, b]
-    const results: Record<'ours' | 'bare', { mibPerS: number; p50us: number; p99us: number }[]> = {
-      ours: [],
-      bare: [],
+    const paths: NamedPath[] = [
+      { name: 'ours', ends: { from: a.netns, fromIp: a.ip, to: b.netns, toIp: b.ip } },
+    ]
+    for (const variant of args.attribute ? BASELINES : (['bare'] as const)) {
+      paths.push({ name: variant, ends: await buildBaseline(dp.lab.plan, variant) })
     }
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const kind of r % 2 ? (['bare', 'ours'] as const) : (['ours', 'bare'] as const)) {
-        const [from, to] = kind === 'ours' ? ours : bare
-        const m = await measure(from!, to!, 6000 + r)
-        results[kind].push(m)
-        progress(`round ${r + 1} ${kind}: ${round(m.mibPerS)} MiB/s, rr p50 ${round(m.p50us)} µs`)
-      }
-    }
-    const bindings = await bindingToFirstPacket(dp, a, net.id)
-    const rules = await ruleToEffect(dp, a, net.id)
-    const fig = (kind: 'ours' | 'bare') => ({
-      mibPerS: round(median(results[kind].map((m) => m.mibPerS))),
-      rrP50us: round(median(results[kind].map((m) => m.p50us))),
-      rrP99us: round(median(results[kind].map((m) => m.p99us))),
-    })
-    const figures = {
-      machine: { cpus: cpus().length, load: loadavg().map((l) => round(l)) },
-      agents: args['in-process'] ? 'in-process' : 'processes',
-      rounds: ROUNDS,
-      mib: MIB,
+    if (args.attribute) paths.push({ name: 'inhost', ends: await buildInHost(dp.lab.plan) })
+    const loadBeforePairs = loadavg()
+    const blocks = await runPaired(paths, {
+      pairs: PAIRS,
+      bytes: MIB * 2 ** 20,
       rr: RR,
-      ours: fig('ours'),
-      bare: fig('bare'),
-      throughputRatio: round(fig('ours').mibPerS / fig('bare').mibPerS, 3),
-      latencyRatio: round(fig('ours').rrP50us / fig('bare').rrP50us, 3),
-      bindingToFirstPacketMs: {
-        p50: round(median(bindings), 1),
-        p99: round(percentile(bindings, 99), 1),
-        min: round(Math.min(...bindings), 1),
-        max: round(Math.max(...bindings), 1),
-        n: bindings.length,
+      direction: DIRECTION,
+      ...(PIN ? { pin: PIN } : {}),
+      progress,
+    })
+    const loadAfterPairs = loadavg()
+    const bindings = BINDINGS > 0 ? await bindingToFirstPacket(dp, a, net.id) : []
+    const rules = RULES > 0 ? await ruleToEffect(dp, a, net.id) : { opened: [], closed: [] }
+    const summaries = Object.fromEntries(paths.map((p) => [p.name, pathSummary(blocks, p.name)]))
+    const ratios = Object.fromEntries(
+      paths
+        .slice(1)
+        .map((p) => [p.name, compare(blocks, p.name === 'bare' ? 'ours' : p.name, 'bare')]),
+    )
+    const ours = compare(blocks, 'ours', 'bare')
+    const figures = {
+      machine: { cpus: cpus().length },
+      loadavg: {
+        start: loadAtStart,
+        beforePairs: loadBeforePairs,
+        afterPairs: loadAfterPairs,
+        end: loadavg(),
       },
-      ruleToEffectMs: {
-        addedP50: round(median(rules.opened), 1),
-        addedMax: round(Math.max(...rules.opened), 1),
-        removedP50: round(median(rules.closed), 1),
-        removedMax: round(Math.max(...rules.closed), 1),
-        n: rules.opened.length,
-      },
+      agents: args['in-process'] ? 'in-process' : 'processes',
+      method: { pairs: PAIRS, mib: MIB, rr: RR, pin: PIN ?? 'none', direction: DIRECTION },
+      paths: summaries,
+      ratios: Object.fromEntries(
+        Object.entries(ratios).map(([k, v]) => [k === 'bare' ? 'ours/bare' : `${k}/bare`, v]),
+      ),
+      aim: { throughputAtLeast: AIM, verdict: verdict(ours.throughput) },
+      bindingToFirstPacketMs: bindings.length
+        ? {
+            p50: round(median(bindings), 1),
+            p99: round(percentile(bindings, 99), 1),
+            min: round(Math.min(...bindings), 1),
+            max: round(Math.max(...bindings), 1),
+            n: bindings.length,
+          }
+        : undefined,
+      ruleToEffectMs: rules.opened.length
+        ? {
+            addedP50: round(median(rules.opened), 1),
+            addedMax: round(Math.max(...rules.opened), 1),
+            removedP50: round(median(rules.closed), 1),
+            removedMax: round(Math.max(...rules.closed), 1),
+            n: rules.opened.length,
+          }
+        : undefined,
+      blocks: blocks.map((x) => ({
+        order: x.order,
+        ...Object.fromEntries(
+          x.order.map((p) => [
+            p,
+            {
+              mibPerS: round(x.stream[p]!.mibPerS, 1),
+              cpuMsPerMiB: round(x.stream[p]!.cpuMsPerMiB, 4),
+              ...(x.rr[p] ? { rrP50us: round(x.rr[p].p50us, 1) } : {}),
+            },
+          ]),
+        ),
+      })),
     }
-    console.log('| path | TCP MiB/s (median) | RR p50 µs | RR p99 µs |')
+    console.log(
+      `${PAIRS} pairs, ${MIB} MiB per stream (${DIRECTION}), ${RR} round trips, ` +
+        `pinned ${PIN ? `sender→CPU ${PIN[0]}, receiver→CPU ${PIN[1]}` : 'no'}; ` +
+        `load ${loadBeforePairs} → ${loadAfterPairs}\n`,
+    )
+    console.log('| path | MiB/s p50 (p10–p90) | CPU ms/MiB p50 (p10–p90) | RR p50 µs |')
     console.log('|---|---|---|---|')
-    for (const kind of ['ours', 'bare'] as const) {
-      const f = fig(kind)
-      console.log(`| ${kind} | ${f.mibPerS} | ${f.rrP50us} | ${f.rrP99us} |`)
+    for (const [path, f] of Object.entries(summaries)) {
+      console.log(
+        `| ${path} | ${f.mibPerS.median} (${f.mibPerS.p10}–${f.mibPerS.p90}) | ` +
+          `${f.cpuMsPerMiB.median} (${f.cpuMsPerMiB.p10}–${f.cpuMsPerMiB.p90}) | ${f.rrP50us?.median ?? ''} |`,
+      )
     }
     console.log(
-      `\nthroughput ours/bare ${figures.throughputRatio}, latency ours/bare ${figures.latencyRatio}; ` +
-        `binding → first packet p50 ${figures.bindingToFirstPacketMs.p50} ms, p99 ${figures.bindingToFirstPacketMs.p99} ms (n ${bindings.length})`,
+      '\n| ratio, per pair: median [95 % CI] | throughput | CPU per MiB | RR p50 |\n|---|---|---|---|',
     )
+    for (const [path, r] of Object.entries(figures.ratios)) {
+      console.log(
+        `| ${path} | ${ci(r.throughput)} | ${ci(r.cpuPerMiB)} | ${r.rrP50 ? ci(r.rrP50) : ''} |`,
+      )
+    }
     console.log(
-      `security-group rule in effect p50 ${figures.ruleToEffectMs.addedP50} ms (max ${figures.ruleToEffectMs.addedMax}), ` +
-        `out of effect p50 ${figures.ruleToEffectMs.removedP50} ms (max ${figures.ruleToEffectMs.removedMax})`,
+      `\nthroughput ours/bare ${ci(ours.throughput)}: the aim (≥ ${AIM}) ${figures.aim.verdict}; ` +
+        `CPU per MiB ours/bare ${ci(ours.cpuPerMiB)}` +
+        (ours.rrP50 ? `; latency (RR p50) ours/bare ${ci(ours.rrP50)}` : ''),
     )
+    if (figures.bindingToFirstPacketMs) {
+      const f = figures.bindingToFirstPacketMs
+      console.log(`binding → first packet p50 ${f.p50} ms, p99 ${f.p99} ms (n ${f.n})`)
+    }
+    if (figures.ruleToEffectMs) {
+      const f = figures.ruleToEffectMs
+      console.log(
+        `security-group rule in effect p50 ${f.addedP50} ms (max ${f.addedMax}), ` +
+          `out of effect p50 ${f.removedP50} ms (max ${f.removedMax})`,
+      )
+    }
     console.log(JSON.stringify(figures))
+  } catch (error) {
+    if (!interrupted) throw error
   } finally {
-    await dp.close()
+    if (!interrupted) await close()
   }
 }
 
