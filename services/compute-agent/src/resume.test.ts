@@ -24,3 +24,11 @@ test('only what the service records Running, and only a stopped one, is started'
   assert.equal(stoppedByEngine(running, { status: 'Paused', exitCode: 0 }, true), false)
   assert.equal(stoppedByEngine(running, undefined, true), false, 'gone: observe reports it')
 })
+
+test('a Running container the engine shows never started (it died mid-start) is started', () => {
+  assert.equal(stoppedByEngine(running, { status: 'Created', exitCode: 0 }, false), true)
+  assert.equal(
+    stoppedByEngine({ status: 'Created' }, { status: 'Created', exitCode: 0 }, false),
+    false,
+  )
+})

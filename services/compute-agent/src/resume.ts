@@ -5,7 +5,8 @@
  * - the engine itself went away under it: Docker restores a container that was running when
  *   its daemon died with exit code 255 (a kill -9 of dockerd, a host that lost power), or
  * - this agent is starting: the host may have been down as a whole (`tricircle down`, then
- *   `up`), and the service's record is the user's last word on what should run.
+ *   `up`), and the service's record is the user's last word on what should run, or
+ * - the engine shows it never started although its start was reported (the engine died in it).
  * Any other stop (the process exited, was killed, ran out of memory) is reported as Stopped,
  * as Zun does: restarting a container whose program ended is a restart policy's job.
  */
@@ -21,7 +22,10 @@ export function stoppedByEngine(
   seen: Pick<EngineContainer, 'status' | 'exitCode'> | undefined,
   agentStarting: boolean,
 ): boolean {
-  if (recorded.status !== 'Running' || seen?.status !== 'Stopped') return false
+  if (recorded.status !== 'Running') return false
+  // Never started on the engine although its start was reported: the engine died mid-start.
+  if (seen?.status === 'Created') return true
+  if (seen?.status !== 'Stopped') return false
   return agentStarting || seen.exitCode === EXIT_ENGINE_RESTORED
 }
 
