@@ -9,7 +9,6 @@
  * `tricircle demo`. The two run one after the other: they use the same fixed ports.
  */
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,31 +21,14 @@ import pg from 'pg'
 import { parseOpenrc } from '../../cli/src/demo/openrc.js'
 import { invariantViolations, violationsOnceSettled } from '../support/cloud-invariants.js'
 import { lockCloudPorts } from '../support/cloud-lock.js'
+import { tricircle } from '../support/tricircle-cli.js'
 import { dropServiceDatabases } from '../support/service-databases.js'
 import { openstack, openstackCliAvailable, openstackJson } from '../support/openstack-cli.js'
 
 const available = openstackCliAvailable(process.env)
 const labSkip = labTestSkip()
-const TRICIRCLE = new URL('../../cli/bin/tricircle', import.meta.url).pathname
 
 type Row = Record<string, any>
-
-function tricircle(stateDir: string, ...args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      TRICIRCLE,
-      ['--state-dir', stateDir, ...args],
-      { timeout: 300_000 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          stdout,
-          stderr,
-        })
-      },
-    )
-  })
-}
 
 /** Processes whose command line mentions `needle`. */
 function processesMentioning(needle: string): number[] {

@@ -11,7 +11,6 @@
  * `TRICIRCLE_FAULT_SEED` replays a run; `TRICIRCLE_FAULT_DIALECTS=postgres` narrows it.
  */
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -29,10 +28,10 @@ import { readOpenrc } from '../../cli/src/demo/openrc.js'
 import { login } from '../../cli/src/demo/session.js'
 import { invariantViolations, readCloudState } from '../support/cloud-invariants.js'
 import { lockCloudPorts } from '../support/cloud-lock.js'
+import { tricircle } from '../support/tricircle-cli.js'
 import { dropServiceDatabases } from '../support/service-databases.js'
 import { seededRandom } from '@tricircle/core/testing'
 
-const TRICIRCLE = new URL('../../cli/bin/tricircle', import.meta.url).pathname
 const ZUN = { 'OpenStack-API-Version': 'container 1.40' }
 const SEED = Number(process.env.TRICIRCLE_FAULT_SEED ?? 20261126)
 /** `TRICIRCLE_FAULT_VICTIMS=network,…` narrows a run; `TRICIRCLE_FAULT_KEEP=1` keeps the cloud. */
@@ -47,14 +46,6 @@ const VICTIMS = process.env.TRICIRCLE_FAULT_VICTIMS?.split(',') ?? [
 const KEEP = process.env.TRICIRCLE_FAULT_KEEP === '1'
 const CREATES_PER_REGION = 15
 const SETTLE_MS = 30_000
-
-function tricircle(stateDir: string, ...args: string[]) {
-  return new Promise<{ code: number; stderr: string }>((resolve) =>
-    execFile(TRICIRCLE, ['--state-dir', stateDir, ...args], { timeout: 300_000 }, (e, _o, err) =>
-      resolve({ code: e ? 1 : 0, stderr: err }),
-    ),
-  )
-}
 
 const postgres = testDialects().find((d) => d.name === 'postgres')
 

@@ -7,7 +7,6 @@
  * nothing is duplicated, lost or leaked. `TRICIRCLE_PARTITION_SECONDS` shortens the cut.
  */
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -24,21 +23,13 @@ import { readOpenrc } from '../../cli/src/demo/openrc.js'
 import { login } from '../../cli/src/demo/session.js'
 import { readCloudState, violationsOnceSettled } from '../support/cloud-invariants.js'
 import { lockCloudPorts } from '../support/cloud-lock.js'
+import { tricircle } from '../support/tricircle-cli.js'
 import { partitionRegion } from '../support/partition.js'
 
-const TRICIRCLE = new URL('../../cli/bin/tricircle', import.meta.url).pathname
 const ZUN = { 'OpenStack-API-Version': 'container 1.40' }
 const CUT_MS = Number(process.env.TRICIRCLE_PARTITION_SECONDS ?? 60) * 1000
 const CUT = 'RegionTwo'
 const OTHER = 'RegionOne'
-
-function tricircle(stateDir: string, ...args: string[]) {
-  return new Promise<{ code: number; stderr: string }>((resolve) =>
-    execFile(TRICIRCLE, ['--state-dir', stateDir, ...args], { timeout: 300_000 }, (e, _o, err) =>
-      resolve({ code: e ? 1 : 0, stderr: err }),
-    ),
-  )
-}
 
 interface Container {
   uuid: string
