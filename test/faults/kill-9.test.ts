@@ -186,8 +186,11 @@ for (const dialect of DIALECTS)
               .filter((c) => !byUuid.has(c.uuid))
               .map((c) => `accepted ${c.uuid} vanished`),
             ...[...deleted]
-              .filter((uuid) => byUuid.has(uuid))
-              .map((uuid) => `deleted ${uuid} is still there`),
+              .flatMap((uuid) => byUuid.get(uuid) ?? [])
+              .map(
+                (c) =>
+                  `deleted ${c.uuid} is still there: ${c.status} (${c.task_state ?? 'no task'}) ${c.status_reason ?? ''}`,
+              ),
             ...(await invariantViolations(stateDir)),
           ]
           if (problems.length === 0 || Date.now() > settledBy) break

@@ -26,6 +26,7 @@ interface Container {
   name: string
   status: string
   status_reason?: string | null
+  task_state?: string | null
   host?: string | null
 }
 

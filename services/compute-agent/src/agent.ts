@@ -58,19 +58,35 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
 
   /** Operations reported done that the list we hold may still show as pending. */
   let reported = new Set<string>()
+  /**
+   * Operations that failed for now (by id): not tried again before `notBefore`, so a burst of
+   * list updates while a service is down does not hammer it (0.5 s doubling to 5 s).
+   */
+  let failed = new Map<string, { count: number; notBefore: number }>()
   /** Until a resync has seen the service's list, this agent is starting (see resume.ts). */
   let starting = true
 
   function dispatch(list: HostContainer[]): void {
+    const now = Date.now()
     for (const c of list) {
       if (!c.pending || inFlight.has(c.uuid) || reported.has(c.pending.id)) continue
       const id = c.pending.id
+      if ((failed.get(id)?.notBefore ?? 0) > now) continue
       const task = carryOut(ctx, c)
         .then((report) => ctx.report(c.uuid, report))
         .then(
-          () => void reported.add(id),
-          (error: unknown) =>
-            log.warn({ err: error, container: c.uuid }, 'operation not finished; retrying'),
+          () => {
+            reported.add(id)
+            failed.delete(id)
+          },
+          (error: unknown) => {
+            const count = (failed.get(id)?.count ?? 0) + 1
+            const delay = Math.min(250 * 2 ** count, 5000)
+            failed.set(id, { count, notBefore: Date.now() + delay })
+            log.warn({ err: error, container: c.uuid }, 'operation not finished; retrying')
+            // Tried again then from the latest list, even if nothing changes before.
+            setTimeout(() => stopping.signal.aborted || dispatch(containers), delay).unref()
+          },
         )
         .finally(() => inFlight.delete(c.uuid))
       inFlight.set(c.uuid, task)
@@ -81,6 +97,7 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
   function received(list: HostContainer[]): void {
     const pending = new Set(list.flatMap((c) => (c.pending ? [c.pending.id] : [])))
     reported = new Set([...reported].filter((id) => pending.has(id)))
+    failed = new Map([...failed].filter(([id]) => pending.has(id)))
     containers = list
     dispatch(list)
   }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { BadRequest, ServiceUnavailable, silentLogger } from '@tricircle/core'
+import { BadRequest, InternalError, ServiceUnavailable, silentLogger } from '@tricircle/core'
 import type { HostContainer } from '@tricircle/container'
 import type { AgentContext } from './context.js'
 import { newAgentMemory } from './context.js'
-import { carryOut } from './operations.js'
+import { carryOut, DELETE_ATTEMPTS } from './operations.js'
 
 /** A context whose network service fails every port deletion with `failure`. */
 function contextFailingWith(failure: Error, removed: string[]): AgentContext {
@@ -46,4 +46,15 @@ test('a delete that fails for good closes with Error and the reason', async () =
   assert.equal(report.done, 'op-1')
   assert.equal(report.status, 'Error')
   assert.match(String(report.status_reason), /delete failed: port is in use/)
+})
+
+test('a delete failing on a server error is tried DELETE_ATTEMPTS times, then closes in Error', async () => {
+  const ctx = contextFailingWith(new InternalError('engine: did not receive an exit event'), [])
+  for (let attempt = 1; attempt < DELETE_ATTEMPTS; attempt++) {
+    await assert.rejects(carryOut(ctx, deleting), InternalError, `attempt ${attempt} stays pending`)
+  }
+  const report = await carryOut(ctx, deleting)
+  assert.equal(report.status, 'Error')
+  assert.match(String(report.status_reason), /delete failed: engine: did not receive/)
+  assert.equal(ctx.known.deleteFailures.size, 0, 'nothing is remembered of a closed operation')
 })

@@ -4,9 +4,12 @@
  * rebuild failures put the container in Error with the reason; a failed action leaves the
  * observed state and says why in `status_reason`. A delete that fails because a service it
  * needs is unavailable is not closed: it stays pending and the agent tries it again, since a
- * delete the user was told is under way must finish once the service is back.
+ * delete the user was told is under way must finish once the service is back. One that fails
+ * on a server's error (an engine's or the network service's 5xx) is tried `DELETE_ATTEMPTS`
+ * times before it closes in Error, as Zun's does at once: such errors are often passing (a
+ * service just restarted, Docker timing out a kill under load).
  */
-import { ServiceUnavailable } from '@tricircle/core'
+import { InternalError, ServiceUnavailable } from '@tricircle/core'
 import type {
   ContainerReport,
   HostContainer,
@@ -18,6 +21,9 @@ import { createOnEngine } from './create-flow.js'
 import { createNetworkFor } from './network-attach.js'
 import { observe } from './observe.js'
 import { addressesOf, ensurePorts, releasePorts } from './ports.js'
+
+/** How many times a delete failing on a server's error is tried before it closes in Error. */
+export const DELETE_ATTEMPTS = 3
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
@@ -98,6 +104,7 @@ export async function carryOut(ctx: AgentContext, c: HostContainer): Promise<Con
       }
       case 'delete':
         await deleteContainer(ctx, c, op)
+        ctx.known.deleteFailures.delete(op.id)
         return { ...done, deleted: true }
       case 'start':
         await ctx.engine.start(c.uuid)
@@ -134,6 +141,12 @@ export async function carryOut(ctx: AgentContext, c: HostContainer): Promise<Con
     ctx.log.warn({ err: error, container: c.uuid, op: op.op }, 'operation failed')
     if (op.op === 'delete' && error instanceof ServiceUnavailable) throw error
     if (op.op === 'delete') {
+      const attempts = (ctx.known.deleteFailures.get(op.id) ?? 0) + 1
+      if (error instanceof InternalError && attempts < DELETE_ATTEMPTS) {
+        ctx.known.deleteFailures.set(op.id, attempts)
+        throw error
+      }
+      ctx.known.deleteFailures.delete(op.id)
       return { ...done, status: 'Error', status_reason: `delete failed: ${message(error)}` }
     }
     if (op.op === 'create' || op.op === 'rebuild') {
