@@ -22,7 +22,9 @@
  *   the ratio of p50s per block.
  * - `--attribute`: more baselines in the same blocks, each adding one part of our path to the
  *   bare one (br_netfilter, conntrack, conntrack without the tunnel's packets, the bare devices
- *   inside our hosts' namespaces), to see where our path's cost goes.
+ *   inside our hosts' namespaces), to see where our path's cost goes, and ours/conntrack:
+ *   our path against the cheapest stateful one (conntrack through br_netfilter, which any
+ *   stateful security group on this kernel needs).
  * - binding → first packet: a new port of RegionTwo, its container already plugged in by the
  *   plugin's part (a tap) but unbound; a RegionOne container sends it a UDP datagram every
  *   2 ms (the MAC is known, so no ARP waits in the way); the time from the binding's `PUT`
@@ -402,9 +404,14 @@ async function main() {
       agents: args['in-process'] ? 'in-process' : 'processes',
       method: { pairs: PAIRS, mib: MIB, rr: RR, pin: PIN ?? 'none', direction: DIRECTION },
       paths: summaries,
-      ratios: Object.fromEntries(
-        Object.entries(ratios).map(([k, v]) => [k === 'bare' ? 'ours/bare' : `${k}/bare`, v]),
-      ),
+      ratios: {
+        ...Object.fromEntries(
+          Object.entries(ratios).map(([k, v]) => [k === 'bare' ? 'ours/bare' : `${k}/bare`, v]),
+        ),
+        // Against the cheapest stateful path this kernel allows: what our filtering adds to
+        // the conntrack every stateful firewall here pays for (br_netfilter, no bridge conntrack).
+        ...(args.attribute ? { 'ours/conntrack': compare(blocks, 'ours', 'conntrack') } : {}),
+      },
       aim: { throughputAtLeast: AIM, verdict: verdict(ours.throughput) },
       bindingToFirstPacketMs: bindings.length
         ? {

@@ -6,21 +6,43 @@
  *
  * - `conntrack-zones` (prerouting, -300, before conntrack at -200): each network's bridge gets
  *   its own conntrack zone, so equal addresses in two tenants' networks never share an entry.
- * - `port-egress` (forward, 0): marks the packet inspected, then the in-port's egress chain.
- * - `port-ingress` (forward, 10): the out-port's ingress chain. A separate base chain, so an
- *   egress `accept` still leaves the destination port's ingress check to run.
+ * - `ports` (forward, 0), one base chain for both ends: packets of no filtered port pass; then
+ *   the fast path, which is most packets: invalid ones dropped, replies and related packets
+ *   accepted, and so is the original direction of a connection already allowed under this
+ *   ruleset generation to the same out-port (`ct mark . out-port` found in `connections`).
+ *   Any other packet is checked against the in-port's egress chain, then the out-port's
+ *   ingress chain (each returns if its port's groups allow it, drops it otherwise), and the
+ *   connection is stamped with the generation and that out-port.
  *
- * A port's chain: common checks (invalid dropped; related and reply-direction packets
- * accepted; ICMPv6 that IPv6 needs: neighbour discovery, MLD; router advertisements from a
- * container dropped), then its groups' chains (any rule accepts), then drop. Packets in the
- * original direction of an established connection are checked against the rules again, not
- * accepted by their state: removing a rule or a remote group member cuts connections it
- * allowed, as Neutron does by deleting their conntrack entries.
+ * Every accept clears the port bits, which the bridge table's `frames-checked` requires.
+ *
+ * The generation (`ct mark` bits 12–31, `marks.ts`) stands for the rules a connection was
+ * allowed under. Changes that only add (a port joining, a member joining a remote group) keep
+ * it: they allow more and never less. Every other change installs a new one, so each
+ * established connection is checked against the rules again at its next packet, and one they
+ * no longer allow is cut, as Neutron cuts it by deleting its conntrack entries. The out-port
+ * is part of the stamp because conntrack knows flows, not ports: a flooded frame (a MAC the
+ * bridge has not learnt) reaches every port of the network, and a flow one port admits must
+ * not be let into another on that port's say.
+ *
+ * A port's chain: ICMPv6 that IPv6 needs (neighbour discovery, MLD; router advertisements
+ * from a container dropped), then its groups' chains (a matching rule marks the packet
+ * passed), then drop unless one did.
  */
 import { createHash } from 'node:crypto'
 import { memberElements } from './addresses.js'
 import type { FirewallGroup } from './group-records.js'
-import { hex, IN_PORT_MASK, INSPECTED, inPortMark, OUT_PORT_MASK, outPortMark } from './marks.js'
+import {
+  connectionMark,
+  hex,
+  IN_PORT_MASK,
+  inPortMark,
+  OTHER_BITS,
+  OUT_PORT_MASK,
+  outPortMark,
+  PASSED,
+  PORT_BITS,
+} from './marks.js'
 import { quote, TABLE_NAME, type NftChain, type NftSet, type NftTable } from './nft-model.js'
 import type { FilteredPort } from './ruleset.js'
 import { remoteGroupSetName, ruleMatch } from './rules.js'
@@ -37,6 +59,8 @@ export interface InetTableInput {
   readonly members: ReadonlyMap<string, readonly Cidr[]>
   /** Networks with ports on this host, by id (repeats allowed). */
   readonly networks: readonly string[]
+  /** The ruleset generation connections are stamped with (1–`MAX_GENERATION`). */
+  readonly generation: number
 }
 
 export function inetTable(input: InetTableInput): NftTable {
@@ -61,6 +85,15 @@ export function inetTable(input: InetTableInput): NftTable {
         'ingress-ports',
         input.ports.map((p) => `${hex(outPortMark(p.index))} : jump ingress-${p.port.id}`),
       ),
+      {
+        name: 'connections',
+        kind: 'map',
+        declaration: ['type mark . mark : verdict'],
+        elements: [0, ...input.ports.map((p) => p.index)].map(
+          (index) =>
+            `${hex(connectionMark(input.generation, index))} . ${hex(outPortMark(index))} : goto allowed`,
+        ),
+      },
       ...remoteGroupSets(usedGroups, input),
     ],
     chains: [
@@ -70,20 +103,20 @@ export function inetTable(input: InetTableInput): NftTable {
         rules: ['ct zone set iifname map @bridge-zones'],
       },
       {
-        name: 'port-egress',
+        name: 'ports',
         hook: { hook: 'forward', priority: 0 },
         rules: [
-          `meta mark and ${hex(IN_PORT_MASK | OUT_PORT_MASK)} != 0 meta mark set meta mark or ${hex(INSPECTED)}`,
+          `meta mark and ${hex(PORT_BITS)} == 0 accept`,
+          'ct state invalid drop',
+          `ct direction reply ${CLEAR} accept`,
+          `ct mark . meta mark and ${hex(OUT_PORT_MASK)} vmap @connections`,
+          `ct state related ${CLEAR} accept`,
           `meta mark and ${hex(IN_PORT_MASK)} vmap @egress-ports`,
+          `meta mark and ${hex(OUT_PORT_MASK)} vmap @ingress-ports`,
+          `ct mark set meta mark and ${hex(OUT_PORT_MASK)} or ${hex(connectionMark(input.generation, 0))} ${CLEAR} accept`,
         ],
       },
-      {
-        name: 'port-ingress',
-        hook: { hook: 'forward', priority: 10 },
-        rules: [`meta mark and ${hex(OUT_PORT_MASK)} vmap @ingress-ports`],
-      },
-      { name: 'egress-common', rules: [...STATE_CHECKS, ...EGRESS_ICMPV6] },
-      { name: 'ingress-common', rules: [...STATE_CHECKS, ...INGRESS_ICMPV6] },
+      { name: 'allowed', rules: [`${CLEAR} accept`] },
       ...input.ports.flatMap((p) => [portChain(p, 'egress'), portChain(p, 'ingress')]),
       ...usedGroups.flatMap((id) => [
         groupChain(id, 'egress', input),
@@ -93,18 +126,15 @@ export function inetTable(input: InetTableInput): NftTable {
   }
 }
 
-const STATE_CHECKS = [
-  'ct state invalid drop',
-  'ct state related accept',
-  'ct direction reply accept',
-]
+/** Clears the port bits of an accepted packet (`frames-checked` drops what still has them). */
+const CLEAR = `meta mark set meta mark and ${hex(OTHER_BITS)}`
 /** Neutron's `ICMPV6_ALLOWED_EGRESS_TYPES` (MLD, RS, NS, NA); router advertisements dropped. */
 const EGRESS_ICMPV6 = [
   'meta nfproto ipv6 icmpv6 type 134 drop',
-  'meta nfproto ipv6 icmpv6 type { 130, 131, 132, 133, 135, 136, 143 } accept',
+  'meta nfproto ipv6 icmpv6 type { 130, 131, 132, 133, 135, 136, 143 } return',
 ]
 /** Neutron's `ICMPV6_ALLOWED_INGRESS_TYPES` (MLD query, NS, NA). */
-const INGRESS_ICMPV6 = ['meta nfproto ipv6 icmpv6 type { 130, 135, 136 } accept']
+const INGRESS_ICMPV6 = ['meta nfproto ipv6 icmpv6 type { 130, 135, 136 } return']
 
 function markMap(name: string, elements: string[]): NftSet {
   return { name, kind: 'map', declaration: ['type mark : verdict'], elements }
@@ -114,8 +144,9 @@ function portChain(p: FilteredPort, direction: 'egress' | 'ingress'): NftChain {
   return {
     name: `${direction}-${p.port.id}`,
     rules: [
-      `jump ${direction}-common`,
+      ...(direction === 'egress' ? EGRESS_ICMPV6 : INGRESS_ICMPV6),
       ...p.groups.map((id) => `jump sg-${direction}-${id}`),
+      `meta mark and ${hex(PASSED)} != 0 meta mark set meta mark and ${hex(~PASSED >>> 0)} return`,
       'drop',
     ],
   }
@@ -128,7 +159,10 @@ function groupChain(
 ): NftChain {
   const rules = (input.groups.get(groupId)?.rules ?? []).filter((r) => r.direction === direction)
   const matches = [...new Set(rules.map(ruleMatch))].sort()
-  return { name: `sg-${direction}-${groupId}`, rules: matches.map((m) => `${m} accept`) }
+  return {
+    name: `sg-${direction}-${groupId}`,
+    rules: matches.map((m) => `${m} meta mark set meta mark or ${hex(PASSED)} return`),
+  }
 }
 
 /**

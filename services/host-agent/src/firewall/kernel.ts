@@ -51,7 +51,8 @@ export function firewallInSync(actual: ActualFirewall, desired: DesiredFirewall)
   return actual.bridgeNetfilter !== false && tablesInSync(actual, desired)
 }
 
-function tablesInSync(actual: ActualFirewall, desired: DesiredFirewall): boolean {
+/** True when our tables are exactly `desired`'s (br_netfilter's switches aside). */
+export function tablesInSync(actual: ActualFirewall, desired: DesiredFirewall): boolean {
   return desired.signatures.every((want, i) => sameSignature(actual.tables[i], want))
 }
 

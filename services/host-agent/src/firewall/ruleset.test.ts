@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { conntrackZones, firewallBridgeName } from './inet-table.js'
 import { hex, inPortMark, outPortMark, preferredIndex } from './marks.js'
 import type { NftFamily } from './nft-model.js'
-import type { DesiredFirewall } from './ruleset.js'
+import { generationOf, nextGeneration, type DesiredFirewall } from './ruleset.js'
 import { firewallFromRecords } from './sync.js'
 import {
   groupId,
@@ -20,6 +20,8 @@ const D = groupId(1)
 const WEB = groupId(2)
 const I1 = preferredIndex(portId(1))
 const I2 = preferredIndex(portId(2))
+/** A group rule's verdict: the packet passed its port's check. */
+const PASS = 'meta mark set meta mark or 0x01000000 return'
 
 function chain(desired: DesiredFirewall, family: NftFamily, name: string): readonly string[] {
   const table = desired.tables.find((t) => t.family === family)!
@@ -75,12 +77,14 @@ describe('desiredFirewall: which ports are filtered', () => {
       `"tapp0000002-00" : jump from-${portId(2)}`,
     ])
     assert.deepEqual(chain(desired, 'bridge', `to-${portId(2)}`), [
-      `meta mark set meta mark and 0xfe000fff or ${hex(outPortMark(I2))}`,
-      'ether type != { arp, ip, ip6 } drop',
+      `ether type { ip, ip6 } meta mark set meta mark and 0xfefff000 or ${hex(outPortMark(I2))} accept`,
+      'ether type arp accept',
+      'drop',
     ])
-    assert.equal(
-      chain(desired, 'bridge', `from-${portId(2)}`)[0],
-      `meta mark set meta mark and 0xfe000000 or ${hex(inPortMark(I2))}`,
+    assert.ok(
+      chain(desired, 'bridge', `from-${portId(2)}`)[0]!.endsWith(
+        `meta mark set meta mark and 0xfe000000 or ${hex(inPortMark(I2))} accept`,
+      ),
     )
   })
 
@@ -94,9 +98,10 @@ describe('desiredFirewall: which ports are filtered', () => {
       `${hex(outPortMark(I2))} : jump ingress-${portId(2)}`,
     ])
     assert.deepEqual(chain(desired, 'inet', `ingress-${portId(1)}`), [
-      'jump ingress-common',
+      'meta nfproto ipv6 icmpv6 type { 130, 135, 136 } return',
       `jump sg-ingress-${D}`,
       `jump sg-ingress-${WEB}`,
+      'meta mark and 0x01000000 != 0 meta mark set meta mark and 0xfeffffff return',
       'drop',
     ])
   })
@@ -129,12 +134,12 @@ describe('desiredFirewall: rules', () => {
 
   test('the default group: egress anywhere, ingress from its members', () => {
     assert.deepEqual(chain(desired, 'inet', `sg-egress-${D}`), [
-      'meta nfproto ipv4 accept',
-      'meta nfproto ipv6 accept',
+      `meta nfproto ipv4 ${PASS}`,
+      `meta nfproto ipv6 ${PASS}`,
     ])
     assert.deepEqual(chain(desired, 'inet', `sg-ingress-${D}`), [
-      `meta nfproto ipv4 ip saddr @rg-${D}-v4 accept`,
-      `meta nfproto ipv6 ip6 saddr @rg-${D}-v6 accept`,
+      `meta nfproto ipv4 ip saddr @rg-${D}-v4 ${PASS}`,
+      `meta nfproto ipv6 ip6 saddr @rg-${D}-v6 ${PASS}`,
     ])
   })
 
@@ -146,23 +151,64 @@ describe('desiredFirewall: rules', () => {
 
   test('a port range from a prefix', () => {
     assert.deepEqual(chain(desired, 'inet', `sg-ingress-${WEB}`), [
-      'meta nfproto ipv4 meta l4proto 6 th dport 80 ip saddr 192.0.2.0/24 accept',
+      `meta nfproto ipv4 meta l4proto 6 th dport 80 ip saddr 192.0.2.0/24 ${PASS}`,
     ])
   })
 
-  test('state first: invalid dropped, related and replies accepted, ND allowed, RA refused', () => {
-    assert.deepEqual(chain(desired, 'inet', 'egress-common'), [
+  test('one forward chain: the fast path first, then both ports, then the stamp', () => {
+    assert.deepEqual(chain(desired, 'inet', 'ports'), [
+      'meta mark and 0x00ffffff == 0 accept',
       'ct state invalid drop',
-      'ct state related accept',
-      'ct direction reply accept',
+      'ct direction reply meta mark set meta mark and 0xfe000000 accept',
+      'ct mark . meta mark and 0x00000fff vmap @connections',
+      'ct state related meta mark set meta mark and 0xfe000000 accept',
+      'meta mark and 0x00fff000 vmap @egress-ports',
+      'meta mark and 0x00000fff vmap @ingress-ports',
+      'ct mark set meta mark and 0x00000fff or 0x00001000 meta mark set meta mark and 0xfe000000 accept',
+    ])
+    assert.deepEqual(chain(desired, 'inet', 'allowed'), [
+      'meta mark set meta mark and 0xfe000000 accept',
+    ])
+    assert.deepEqual(chain(desired, 'inet', `egress-${portId(2)}`).slice(0, 2), [
       'meta nfproto ipv6 icmpv6 type 134 drop',
-      'meta nfproto ipv6 icmpv6 type { 130, 131, 132, 133, 135, 136, 143 } accept',
+      'meta nfproto ipv6 icmpv6 type { 130, 131, 132, 133, 135, 136, 143 } return',
     ])
-    assert.deepEqual(chain(desired, 'inet', 'ingress-common').slice(0, 3), [
-      'ct state invalid drop',
-      'ct state related accept',
-      'ct direction reply accept',
+  })
+
+  test('a connection is fast only under the generation given, to the out-port it was allowed to', () => {
+    const later = firewallFromRecords(
+      { host: HOST, ports: [rawPort({ n: 1, groups: [D] })], groups: [rawDefaultGroup(D)] },
+      0xabcde,
+    )
+    assert.equal(later.generation, 0xabcde)
+    assert.match(later.digest, /^[0-9a-f]{16}\.000abcde$/)
+    assert.deepEqual(elements(later, 'inet', 'connections'), [
+      '0xabcde000 . 0x00000000 : goto allowed',
+      `${hex(0xabcde000 | I1)} . ${hex(outPortMark(I1))} : goto allowed`,
     ])
+    assert.ok(
+      chain(later, 'inet', 'ports')
+        .at(-1)!
+        .startsWith('ct mark set meta mark and 0x00000fff or 0xabcde000 '),
+    )
+  })
+})
+
+describe('ruleset generations', () => {
+  test('generationOf reads what a digest carries, nothing from an older or empty one', () => {
+    assert.equal(generationOf('0123456789abcdef.0000002a'), 42)
+    assert.equal(generationOf('0123456789abcdef.00100000'), undefined, 'beyond 20 bits')
+    assert.equal(generationOf('0123456789abcdef'), undefined)
+    assert.equal(generationOf('0123456789abcdef.00000000'), undefined)
+    assert.equal(generationOf(''), undefined)
+  })
+
+  test('nextGeneration counts up through 2^20 - 1 and wraps to 1; from nothing, anywhere', () => {
+    assert.equal(nextGeneration(41), 42)
+    assert.equal(nextGeneration(0xfffff), 1)
+    const fresh = new Set(Array.from({ length: 20 }, () => nextGeneration(undefined)))
+    assert.ok([...fresh].every((g) => g >= 1 && g <= 0xfffff))
+    assert.ok(fresh.size > 1, 'a lost generation is not followed by a predictable one')
   })
 })
 
@@ -193,7 +239,10 @@ describe('desiredFirewall: problems and blocking', () => {
       groups: [],
     })
     assert.deepEqual(desired.blockedTaps, ['tapp0000001-00'])
-    assert.deepEqual(elements(desired, 'bridge', 'blocked-taps'), ['"tapp0000001-00"'])
+    assert.deepEqual(elements(desired, 'bridge', 'in-ports'), [
+      `"tapp0000004-00" : jump from-${portId(4)}`,
+      '"tapp0000001-00" : drop',
+    ])
     assert.equal(desired.problems.filter((p) => p.kind === 'malformed-port').length, 3)
   })
 
@@ -245,7 +294,7 @@ describe('desiredFirewall: the script and its digest', () => {
     const b = firewallFromRecords({ ...records, ports: [...records.ports].reverse() })
     assert.equal(a.digest, b.digest)
     assert.equal(a.script, b.script)
-    assert.match(a.digest, /^[0-9a-f]{16}$/)
+    assert.match(a.digest, /^[0-9a-f]{16}\.00000001$/)
     assert.equal(a.script.split(`comment "tricircle-sg ${a.digest}"`).length, 3)
     assert.deepEqual(
       a.signatures.map((s) => s.digest),

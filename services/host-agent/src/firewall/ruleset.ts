@@ -8,16 +8,19 @@
  * blocked outright instead: a port is never left open because its data could not be read.
  *
  * The result is both the structured tables (for tests and drift detection) and the script that
- * installs them; `digest` (16 hex digits of SHA-256 over the script without it) is written
- * into the tables, so a kernel that carries it and has the right number of rules and elements
- * is left alone.
+ * installs them; `digest` (16 hex digits of SHA-256 over the script without it, then `.` and
+ * the generation in 8) is written into the tables, so a kernel that carries it and has the
+ * right number of rules and elements is left alone, and a restarted agent reads the
+ * generation back from it. The generation connections are stamped with (`inet-table.ts`) is
+ * the caller's: `syncFirewall` keeps the kernel's when it only adds, and takes
+ * `nextGeneration` otherwise.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomInt } from 'node:crypto'
 import { groupMembers } from './addresses.js'
 import { bridgeTable } from './bridge-table.js'
 import type { FirewallGroup } from './group-records.js'
 import { inetTable } from './inet-table.js'
-import { MAX_PORTS, preferredIndex } from './marks.js'
+import { MAX_GENERATION, MAX_PORTS, preferredIndex } from './marks.js'
 import {
   countRules,
   renderScript,
@@ -51,6 +54,8 @@ export interface FirewallInput {
   readonly groups: readonly FirewallGroup[]
   /** Ports whose records could not be parsed; those of containers on this host are blocked. */
   readonly quarantined?: readonly QuarantinedPort[]
+  /** The ruleset generation (1–`MAX_GENERATION`); `FIRST_GENERATION` if not given. */
+  readonly generation?: number
 }
 
 export interface DesiredFirewall {
@@ -58,6 +63,7 @@ export interface DesiredFirewall {
   /** Installs `tables`, replacing ours atomically (`nft -f -`). */
   readonly script: string
   readonly digest: string
+  readonly generation: number
   /** What the kernel shows once `script` is applied. */
   readonly signatures: readonly TableSignature[]
   /** Sorted by id. */
@@ -85,29 +91,52 @@ export function desiredFirewall(input: FirewallInput): DesiredFirewall {
       })
     }
   }
+  const generation = input.generation ?? FIRST_GENERATION
   const tableInput = {
     ports,
     groups,
     members: groupMembers(input.ports),
     networks: bound.map((p) => p.networkId),
+    generation,
   }
   const build = (digest: string) =>
     [bridgeTable(ports, blockedTaps), inetTable(tableInput)].map((t) => withDigest(t, digest))
-  const digest = createHash('sha256')
+  const hash = createHash('sha256')
     .update(renderScript(build('')))
     .digest('hex')
     .slice(0, 16)
+  const digest = `${hash}.${generation.toString(16).padStart(8, '0')}`
   const tables = build(digest)
   return {
     tables,
     script: renderScript(tables),
     digest,
+    generation,
     signatures: tables.map((t) => signatureOf(t, digest)),
     ports,
     blockedTaps,
     rules: countRules(tables),
     problems,
   }
+}
+
+export const FIRST_GENERATION = 1
+
+/** The generation a digest carries; undefined for none (an older agent's, or none at all). */
+export function generationOf(digest: string | undefined): number | undefined {
+  const match = /^[0-9a-f]{16}\.([0-9a-f]{8})$/.exec(digest ?? '')
+  const generation = match ? parseInt(match[1]!, 16) : 0
+  return generation === 0 || generation > MAX_GENERATION ? undefined : generation
+}
+
+/**
+ * The generation after `previous`, for a ruleset replaced whole: the next one, so a stamp
+ * recurs only after 2²⁰−1 replacements; a random one when the kernel's is unknown (its tables
+ * were deleted), since connections may still carry stamps of the lost ones.
+ */
+export function nextGeneration(previous: number | undefined): number {
+  if (previous === undefined) return randomInt(1, MAX_GENERATION + 1)
+  return (previous % MAX_GENERATION) + 1
 }
 
 function selectPorts(

@@ -119,6 +119,39 @@ describe('security groups on the real kernel', { skip, timeout: 90_000 }, () => 
   )
 
   test(
+    'a flow one port admits is not let into another: flooded frames are checked per port',
+    { timeout: 20_000 },
+    async () => {
+      await sync()
+      // No learning: every frame floods to each port of the bridge, c2 (a member that admits
+      // c1) and c3 (which admits nothing) alike, sharing one conntrack entry.
+      const bridge = firewallBridgeName(networkId)
+      await runIn(hostNs, 'ip', ['link', 'set', bridge, 'type', 'bridge', 'ageing_time', '0'])
+      try {
+        assert.equal(await pings(c[0]!.netns, v4(1)), true, 'c1 → c2 while every frame floods')
+        // Five echoes of one flow (one ICMP id): whichever copy c2 admits first, the later
+        // echoes must not reach c3 on that admission.
+        const echoes = await runIn(c[0]!.netns, 'busybox', [
+          'ping',
+          '-c',
+          '5',
+          '-i',
+          '0.2',
+          '-W',
+          '1',
+          v4(2),
+        ]).then(
+          () => true,
+          () => false,
+        )
+        assert.equal(echoes, false, 'c1 → c3, flooded to c2 as well: no echo answered')
+      } finally {
+        await runIn(hostNs, 'ip', ['link', 'set', bridge, 'type', 'bridge', 'ageing_time', '30000'])
+      }
+    },
+  )
+
+  test(
     'an ingress TCP rule from a CIDR opens exactly that, statefully; removing it closes it',
     { timeout: 30_000 },
     async (t) => {
@@ -237,6 +270,7 @@ describe('security groups on the real kernel', { skip, timeout: 90_000 }, () => 
     'a port joining only adds to the tables, and ends as a whole install would',
     { timeout: 30_000 },
     async (t) => {
+      const all = () => [port(0, [D]), port(1, [D]), port(2, [D]), shadow]
       const syncWith = async (list: unknown[], installed?: FirewallReport['desired']) => {
         const began = performance.now()
         const report = await syncFirewall({
@@ -249,23 +283,33 @@ describe('security groups on the real kernel', { skip, timeout: 90_000 }, () => 
         assert.deepEqual(report.problems, [])
         return { ...report, ms: performance.now() - began }
       }
-      const without = await syncWith([port(0, [D]), port(1, [D]), shadow])
+      const before = await syncWith(all())
+      const without = await syncWith([port(0, [D]), port(1, [D]), shadow], before.desired)
       assert.equal(without.incremental, false, 'a port leaving replaces the tables')
+      assert.notEqual(
+        without.desired.generation,
+        before.desired.generation,
+        'a replacement starts a new generation: every connection is checked again',
+      )
       assert.equal(await pings(c[2]!.netns, v4(0)), false, 'c3 is filtered out')
       const handles = await tableHandles()
-      const all = [port(0, [D]), port(1, [D]), port(2, [D]), shadow]
-      const joined = await syncWith(all, without.desired)
+      const joined = await syncWith(all(), without.desired)
       t.diagnostic(
         `incremental apply: ${joined.ms.toFixed(0)} ms, full: ${without.ms.toFixed(0)} ms`,
       )
       assert.equal(joined.changed, true)
       assert.equal(joined.incremental, true)
       assert.deepEqual(await tableHandles(), handles, 'the tables were added to, not replaced')
+      assert.equal(
+        joined.desired.generation,
+        without.desired.generation,
+        'adding allows no less: connections keep their generation',
+      )
       // Filtering is complete before the digests are written.
       assert.equal(await pings(c[2]!.netns, v4(0)), true, 'c3, now a member, → c1')
       assert.equal(await pings(c[0]!.netns, v6(2)), true, 'c1 → c3 IPv6')
       await joined.finish!()
-      const again = await syncWith(all, joined.desired)
+      const again = await syncWith(all(), joined.desired)
       assert.equal(again.changed, false, 'the kernel shows exactly the desired tables')
       assert.deepEqual(await tableHandles(), handles)
     },
