@@ -144,6 +144,42 @@ export async function invariantViolations(stateDir: string): Promise<string[]> {
     }
     problems.push(...(await kernelLeaks(host, ports)))
   }
+  problems.push(...(await routingLeaks(stateDir, ports)))
+  return problems
+}
+
+/** Central collections whose region copies the Tricircle admin API's routings record. */
+const ROUTED = { port: 'ports', network: 'networks', router: 'routers' } as const
+
+/**
+ * Resource routings (the Admin API's record of which region holds a copy of what) only for
+ * resources central still has: a deleted port, network or router leaves none behind.
+ */
+async function routingLeaks(stateDir: string, ports: Port[]): Promise<string[]> {
+  const layout = readLayout(stateDir)!
+  const { token } = await login(readOpenrc(stateDir), AbortSignal.timeout(10_000))
+  const get = async <T>(url: string) =>
+    (await requestJson<T>(url, { headers: { 'x-auth-token': token } })).body
+  const live = new Map<string, Set<string>>([['port', new Set(ports.map((p) => p.id))]])
+  for (const type of ['network', 'router'] as const) {
+    const body = await get<Record<string, { id: string }[]>>(
+      `${layout.urls.network}/v2.0/${ROUTED[type]}`,
+    )
+    live.set(type, new Set(body[ROUTED[type]]!.map((r) => r.id)))
+  }
+  const problems: string[] = []
+  for (const [type, ids] of live) {
+    let marker = ''
+    for (;;) {
+      const { routings } = await get<{
+        routings: { id: number; top_id: string; pod_id: string }[]
+      }>(`${layout.urls.admin}/v1.0/routings?resource_type=${type}&limit=1000${marker}`)
+      for (const r of routings.filter((r) => !ids.has(r.top_id)))
+        problems.push(`routing ${r.id} leaked: ${type} ${r.top_id} (pod ${r.pod_id}) is gone`)
+      if (routings.length < 1000) break
+      marker = `&marker=${routings.at(-1)!.id}`
+    }
+  }
   return problems
 }
 

@@ -337,7 +337,7 @@ export async function deleteNetwork(trx: NetworkDatabase, deps: NetworkDeps, row
     (p.device_owner === 'network:router_interface' && p.device_id === '')
   if (ports.some((p) => !reserved(p))) throw new NetworkInUse(row.id)
   const portIds = ports.map((p) => p.id)
-  if (portIds.length) await deletePortRows(trx, portIds)
+  if (portIds.length) await deletePortRows(trx, deps, portIds)
   const subnetIds = (
     await trx.selectFrom('subnets').select('id').where('network_id', '=', row.id).execute()
   ).map((s) => s.id)

@@ -1,15 +1,39 @@
 import type { NetworkDatabase } from './db.js'
+import type { NetworkDeps } from './deps.js'
 
 /**
- * Removes port rows that need no job (Tricircle's reserved ports, going with their subnet or
- * network), with their tags and the routing rows that locked them.
+ * Removes Tricircle's reserved ports (going with their subnet or network) with their tags and
+ * the routing rows that locked them; a region holding a copy of one (bound there by its router)
+ * is told by a `port_delete` job, and its routing row goes too.
  */
-export async function deletePortRows(trx: NetworkDatabase, ids: readonly string[]): Promise<void> {
+export async function deletePortRows(
+  trx: NetworkDatabase,
+  deps: NetworkDeps,
+  ids: readonly string[],
+): Promise<void> {
   if (ids.length === 0) return
+  const copies = await trx
+    .selectFrom('resource_routings')
+    .select(['pod_id', 'top_id', 'project_id'])
+    .where('resource_type', '=', 'port')
+    .where('top_id', 'in', ids)
+    .execute()
+  for (const copy of copies) {
+    await deps.jobs.enqueue(trx, {
+      type: 'port_delete',
+      projectId: copy.project_id ?? '',
+      resource: { pod_id: copy.pod_id, port_id: copy.top_id },
+    })
+  }
   await trx
     .deleteFrom('resource_routings')
     .where('resource_type', '=', 'gateway_port')
     .where('bottom_id', 'in', ids)
+    .execute()
+  await trx
+    .deleteFrom('resource_routings')
+    .where('resource_type', '=', 'port')
+    .where('top_id', 'in', ids)
     .execute()
   await trx
     .deleteFrom('tags')

@@ -208,9 +208,27 @@ for (const dialect of testDialects()) {
       assert.equal(a.body.port.device_owner, 'network:router_interface')
       const member = await net.call('alice', 'POST', '/v2.0/ports', body)
       assert.equal(member.status, 403)
-      // Reserved ports do not keep the subnet in use.
+      // The region's router binds it there, which records the region's copy (a routing row).
+      const bound = await net.call('svc', 'PUT', `/v2.0/ports/${a.body.port.id}`, {
+        port: { 'binding:host_id': 'h', 'binding:profile': { region: 'RegionOne', host: 'h' } },
+      })
+      assert.equal(bound.status, 200)
+      const routings = () =>
+        net.db
+          .selectFrom('resource_routings')
+          .select('resource_type')
+          .where('top_id', '=', a.body.port.id)
+          .execute()
+      assert.deepEqual(await routings(), [{ resource_type: 'port' }])
+      // Reserved ports do not keep the subnet in use, and go with it, routings included.
       assert.equal((await net.call('alice', 'DELETE', `/v2.0/subnets/${s.id}`)).status, 204)
       assert.equal(await rows(net, 'ports'), 0)
+      assert.deepEqual(await routings(), [], 'no routing row of the port is left')
+      const jobs = await net.db.selectFrom('async_jobs').select(['type', 'resource_id']).execute()
+      assert.ok(
+        jobs.some((j) => j.type === 'port_delete' && j.resource_id === `pod-one#${a.body.port.id}`),
+        'the region holding a copy is told',
+      )
     })
 
     test('deleting a bound port queues port_delete for its region', async (t) => {

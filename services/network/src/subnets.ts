@@ -317,7 +317,7 @@ export function subnetRoutes(app: App, deps: NetworkDeps): void {
         .execute()
       if (users.some((p) => !isReservedPort(p))) throw new SubnetInUse(current.id)
       const reserved = users.map((p) => p.id)
-      if (reserved.length) await deletePortRows(trx, reserved)
+      if (reserved.length) await deletePortRows(trx, deps, reserved)
       await trx
         .deleteFrom('tags')
         .where('resource_type', '=', 'subnets')
