@@ -44,13 +44,23 @@ export interface CloudState {
   ports: Port[]
 }
 
-/** The admin's view of every region's containers and every port. */
-export async function readCloudState(stateDir: string): Promise<CloudState> {
+/** The cloud's URLs and a GET as its admin (one login). */
+async function adminSession(stateDir: string) {
   const layout = readLayout(stateDir)
   if (!layout) throw new Error(`no cloud in ${stateDir}`)
   const { token } = await login(readOpenrc(stateDir), AbortSignal.timeout(10_000))
   const get = async <T>(url: string, headers: Record<string, string> = {}) =>
     (await requestJson<T>(url, { headers: { 'x-auth-token': token, ...headers } })).body
+  return { layout, get }
+}
+type AdminSession = Awaited<ReturnType<typeof adminSession>>
+
+/** The admin's view of every region's containers and every port. */
+export async function readCloudState(
+  stateDir: string,
+  session?: AdminSession,
+): Promise<CloudState> {
+  const { layout, get } = session ?? (await adminSession(stateDir))
   const containers: CloudState['containers'] = []
   for (const region of layout.regions) {
     const { containers: list } = await get<{ containers: Container[] }>(
@@ -79,7 +89,12 @@ export async function violationsOnceSettled(stateDir: string, withinMs = 30_000)
 
 /** Every violation of the settled cloud's invariants; empty when all hold. */
 export async function invariantViolations(stateDir: string): Promise<string[]> {
-  const { containers, ports } = await readCloudState(stateDir)
+  const session = await adminSession(stateDir)
+  const { containers, ports } = await readCloudState(stateDir, session)
+  const { networks: networkList } = await session.get<{ networks: { id: string }[] }>(
+    `${session.layout.urls.network}/v2.0/networks`,
+  )
+  const networkIds = new Set(networkList.map((n) => n.id))
   const lab = readLabDescription(labStateDir(stateDir))
   if (!lab) throw new Error(`no lab in ${stateDir}`)
   const problems: string[] = []
@@ -131,7 +146,7 @@ export async function invariantViolations(stateDir: string): Promise<string[]> {
     }
     // Engine networks are named after the network's id and kept while any port of it is here.
     for (const n of await docker.listNetworks({ filters: { driver: ['kuryr'] } })) {
-      if (!networks.has(n.Name) && !(await networkExists(stateDir, n.Name)))
+      if (!networks.has(n.Name) && !networkIds.has(n.Name))
         problems.push(`Docker network ${n.Name} on ${host.host} leaked: no such network`)
     }
     const bound = new Set(
@@ -144,31 +159,25 @@ export async function invariantViolations(stateDir: string): Promise<string[]> {
     }
     problems.push(...(await kernelLeaks(host, ports)))
   }
-  problems.push(...(await routingLeaks(stateDir, ports)))
+  problems.push(...(await routingLeaks(session, { port: ports, network: networkList })))
   return problems
 }
-
-/** Central collections whose region copies the Tricircle admin API's routings record. */
-const ROUTED = { port: 'ports', network: 'networks', router: 'routers' } as const
 
 /**
  * Resource routings (the Admin API's record of which region holds a copy of what) only for
  * resources central still has: a deleted port, network or router leaves none behind.
  */
-async function routingLeaks(stateDir: string, ports: Port[]): Promise<string[]> {
-  const layout = readLayout(stateDir)!
-  const { token } = await login(readOpenrc(stateDir), AbortSignal.timeout(10_000))
-  const get = async <T>(url: string) =>
-    (await requestJson<T>(url, { headers: { 'x-auth-token': token } })).body
-  const live = new Map<string, Set<string>>([['port', new Set(ports.map((p) => p.id))]])
-  for (const type of ['network', 'router'] as const) {
-    const body = await get<Record<string, { id: string }[]>>(
-      `${layout.urls.network}/v2.0/${ROUTED[type]}`,
-    )
-    live.set(type, new Set(body[ROUTED[type]]!.map((r) => r.id)))
-  }
+async function routingLeaks(
+  { layout, get }: AdminSession,
+  known: { port: { id: string }[]; network: { id: string }[] },
+): Promise<string[]> {
+  const { routers } = await get<{ routers: { id: string }[] }>(
+    `${layout.urls.network}/v2.0/routers`,
+  )
+  const live = { ...known, router: routers }
   const problems: string[] = []
-  for (const [type, ids] of live) {
+  for (const [type, resources] of Object.entries(live)) {
+    const ids = new Set(resources.map((r) => r.id))
     let marker = ''
     for (;;) {
       const { routings } = await get<{
@@ -238,17 +247,4 @@ export function hardeningProblems(info: Dockerode.ContainerInspectInfo): string[
   if (!h.Memory) problems.push('no memory limit')
   if (!h.NanoCpus) problems.push('no CPU limit')
   return problems
-}
-
-async function networkExists(stateDir: string, id: string): Promise<boolean> {
-  const layout = readLayout(stateDir)!
-  const { token } = await login(readOpenrc(stateDir), AbortSignal.timeout(10_000))
-  try {
-    await requestJson(`${layout.urls.network}/v2.0/networks/${id}`, {
-      headers: { 'x-auth-token': token },
-    })
-    return true
-  } catch {
-    return false
-  }
 }

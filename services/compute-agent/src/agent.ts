@@ -72,7 +72,7 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
       if (!c.pending || inFlight.has(c.uuid) || reported.has(c.pending.id)) continue
       const id = c.pending.id
       if ((failed.get(id)?.notBefore ?? 0) > now) continue
-      const task = carryOut(ctx, c)
+      const task = carryOut(ctx, c, (failed.get(id)?.count ?? 0) + 1)
         .then((report) => ctx.report(c.uuid, report))
         .then(
           () => {

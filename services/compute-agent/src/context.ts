@@ -28,13 +28,10 @@ export interface AgentMemory {
   readonly engineNetworks: Map<string, string>
   /** Engine networks being removed (by Neutron network): a create on one waits for the end. */
   readonly networkRemovals: Map<string, Promise<void>>
-  /** Delete operations (by id) that failed on a server's error, and how many times. */
-  readonly deleteFailures: Map<string, number>
 }
 
 export const newAgentMemory = (): AgentMemory => ({
   createsBegun: new Set(),
   engineNetworks: new Map(),
   networkRemovals: new Map(),
-  deleteFailures: new Map(),
 })

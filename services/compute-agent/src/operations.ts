@@ -87,8 +87,15 @@ async function detach(
   await ctx.report(c.uuid, { requested_networks: remaining, addresses })
 }
 
-/** Runs `c.pending` and returns the report that closes it. */
-export async function carryOut(ctx: AgentContext, c: HostContainer): Promise<ContainerReport> {
+/**
+ * Runs `c.pending` and returns the report that closes it; `attempt` counts this try of it
+ * (1 for the first), as the agent retries an operation that rejected.
+ */
+export async function carryOut(
+  ctx: AgentContext,
+  c: HostContainer,
+  attempt = 1,
+): Promise<ContainerReport> {
   const op = c.pending!
   const done = { done: op.id }
   try {
@@ -104,7 +111,6 @@ export async function carryOut(ctx: AgentContext, c: HostContainer): Promise<Con
       }
       case 'delete':
         await deleteContainer(ctx, c, op)
-        ctx.known.deleteFailures.delete(op.id)
         return { ...done, deleted: true }
       case 'start':
         await ctx.engine.start(c.uuid)
@@ -141,12 +147,7 @@ export async function carryOut(ctx: AgentContext, c: HostContainer): Promise<Con
     ctx.log.warn({ err: error, container: c.uuid, op: op.op }, 'operation failed')
     if (op.op === 'delete' && error instanceof ServiceUnavailable) throw error
     if (op.op === 'delete') {
-      const attempts = (ctx.known.deleteFailures.get(op.id) ?? 0) + 1
-      if (error instanceof InternalError && attempts < DELETE_ATTEMPTS) {
-        ctx.known.deleteFailures.set(op.id, attempts)
-        throw error
-      }
-      ctx.known.deleteFailures.delete(op.id)
+      if (error instanceof InternalError && attempt < DELETE_ATTEMPTS) throw error
       return { ...done, status: 'Error', status_reason: `delete failed: ${message(error)}` }
     }
     if (op.op === 'create' || op.op === 'rebuild') {

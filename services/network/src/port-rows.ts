@@ -12,6 +12,30 @@ export async function deletePortRows(
   ids: readonly string[],
 ): Promise<void> {
   if (ids.length === 0) return
+  await forgetRegionCopies(trx, deps, ids, (copy) => copy.project_id ?? '')
+  await trx
+    .deleteFrom('resource_routings')
+    .where('resource_type', '=', 'gateway_port')
+    .where('bottom_id', 'in', ids)
+    .execute()
+  await trx
+    .deleteFrom('tags')
+    .where('resource_type', '=', 'ports')
+    .where('resource_id', 'in', ids)
+    .execute()
+  await trx.deleteFrom('ports').where('id', 'in', ids).execute()
+}
+
+/**
+ * Tells every region holding a copy of one of the ports (a `port` routing row) to drop it, by a
+ * `port_delete` job committed with the caller's change, and deletes those routing rows.
+ */
+export async function forgetRegionCopies(
+  trx: NetworkDatabase,
+  deps: NetworkDeps,
+  ids: readonly string[],
+  projectOf: (copy: { top_id: string; project_id: string | null }) => string,
+): Promise<void> {
   const copies = await trx
     .selectFrom('resource_routings')
     .select(['pod_id', 'top_id', 'project_id'])
@@ -21,24 +45,13 @@ export async function deletePortRows(
   for (const copy of copies) {
     await deps.jobs.enqueue(trx, {
       type: 'port_delete',
-      projectId: copy.project_id ?? '',
+      projectId: projectOf(copy),
       resource: { pod_id: copy.pod_id, port_id: copy.top_id },
     })
   }
   await trx
     .deleteFrom('resource_routings')
-    .where('resource_type', '=', 'gateway_port')
-    .where('bottom_id', 'in', ids)
-    .execute()
-  await trx
-    .deleteFrom('resource_routings')
     .where('resource_type', '=', 'port')
     .where('top_id', 'in', ids)
     .execute()
-  await trx
-    .deleteFrom('tags')
-    .where('resource_type', '=', 'ports')
-    .where('resource_id', 'in', ids)
-    .execute()
-  await trx.deleteFrom('ports').where('id', 'in', ids).execute()
 }

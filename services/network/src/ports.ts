@@ -12,6 +12,7 @@ import { canSeeNetwork } from './networks.js'
 import { coversRegion, regionPods } from './placement.js'
 import { chooseFixedIps, chooseMac, storeFixedIps, type FixedIpRequest } from './port-addresses.js'
 import { addRouting, applyRegionBinding, podOf, queueShadowPorts } from './port-binding.js'
+import { forgetRegionCopies } from './port-rows.js'
 import { renderPorts } from './port-view.js'
 import { getVisiblePort, isRegionProfile, resolveGroups } from './port-rules.js'
 import { PortCreate, PortUpdate, portListSpec } from './port-schemas.js'
@@ -248,24 +249,7 @@ export async function deletePort(trx: NetworkDatabase, deps: NetworkDeps, port: 
   // Neutron disassociates floating IPs from a port being deleted (floating IP before port: the
   // lock order the floating-IP code uses too).
   await disassociateFloatingIps(trx, port.id, deps)
-  const routings = await trx
-    .selectFrom('resource_routings')
-    .select('pod_id')
-    .where('resource_type', '=', 'port')
-    .where('top_id', '=', port.id)
-    .execute()
-  for (const { pod_id } of routings) {
-    await deps.jobs.enqueue(trx, {
-      type: 'port_delete',
-      projectId: port.project_id,
-      resource: { pod_id, port_id: port.id },
-    })
-  }
-  await trx
-    .deleteFrom('resource_routings')
-    .where('resource_type', '=', 'port')
-    .where('top_id', '=', port.id)
-    .execute()
+  await forgetRegionCopies(trx, deps, [port.id], () => port.project_id)
   await trx
     .deleteFrom('tags')
     .where('resource_type', '=', 'ports')

@@ -121,18 +121,25 @@ export function firewallFromRecords(
   records: FirewallRecords,
   generation?: number,
 ): DesiredFirewall {
+  return firewallBuilder(records)(generation)
+}
+
+/** The records parsed once, for building the desired firewall under any generation. */
+function firewallBuilder(records: FirewallRecords): (generation?: number) => DesiredFirewall {
   const ports = parsePorts(records.ports)
   const groups = parseSecurityGroups(records.groups)
-  const desired = desiredFirewall({
-    host: records.host,
-    ports: ports.ports,
-    groups: groups.groups,
-    quarantined: ports.quarantined,
-    ...(generation !== undefined ? { generation } : {}),
-  })
-  return {
-    ...desired,
-    problems: [...ports.problems, ...groups.problems, ...desired.problems],
+  return (generation) => {
+    const desired = desiredFirewall({
+      host: records.host,
+      ports: ports.ports,
+      groups: groups.groups,
+      quarantined: ports.quarantined,
+      ...(generation !== undefined ? { generation } : {}),
+    })
+    return {
+      ...desired,
+      problems: [...ports.problems, ...groups.problems, ...desired.problems],
+    }
   }
 }
 
@@ -144,7 +151,8 @@ export async function syncFirewall(options: SyncFirewallOptions): Promise<Firewa
   const actual = await (options.actual ?? readFirewall(options.netns))
   // The kernel's generation, kept if nothing changes or the change only adds.
   const current = generationOf(actual.tables[1]?.digest)
-  let desired = firewallFromRecords(options, current)
+  const build = firewallBuilder(options)
+  let desired = build(current)
   const problems = [...desired.problems]
   if (actual.bridgeNetfilter === undefined) {
     problems.push({
@@ -162,7 +170,7 @@ export async function syncFirewall(options: SyncFirewallOptions): Promise<Firewa
   } else if (changed) {
     finish = await addOnly(options, desired, actual)
     if (!finish) {
-      desired = firewallFromRecords(options, nextGeneration(current))
+      desired = build(nextGeneration(current))
       await applyFirewall(options.netns, desired, actual)
     }
   }
