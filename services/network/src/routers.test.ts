@@ -730,6 +730,29 @@ for (const dialect of testDialects()) {
       )
     })
 
+    test('delete of a router a region holds (no gateway) tells every holding region', async (t) => {
+      const net = await start(t)
+      const r = await create<RouterView>(net, 'alice', 'routers', { name: 'r0' })
+      await net.db
+        .insertInto('resource_routings')
+        .values({
+          top_id: r.id,
+          bottom_id: r.id,
+          pod_id: 'pod-one',
+          project_id: 'p-alpha',
+          resource_type: 'router',
+          created_at: '2026-01-01T00:00:00.000Z',
+          updated_at: '2026-01-01T00:00:00.000Z',
+        })
+        .execute()
+      assert.equal((await call(net, 'alice', 'DELETE', `/v2.0/routers/${r.id}`)).status, 204)
+      const jobs = await net.db.selectFrom('async_jobs').select(['type', 'resource_id']).execute()
+      assert.deepEqual(
+        jobs.map((j) => [j.type, j.resource_id]),
+        [['configure_route', r.id]],
+      )
+    })
+
     test('delete: refused while interfaces remain; the gateway goes with the router', async (t) => {
       const net = await start(t)
       const ext = await externalNetwork(net)

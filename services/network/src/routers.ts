@@ -14,6 +14,7 @@ import {
   externalNetworkPods,
   getVisibleRouter,
   lockRouter,
+  queueConfigureRoute,
   queueRouterSetup,
   routerAddresses,
 } from './router-db.js'
@@ -239,6 +240,10 @@ export async function deleteRouter(
     .where('resource_id', '=', router.id)
     .execute()
   await trx.deleteFrom('routers').where('id', '=', router.id).execute()
+  // Every region holding it drops its copy and its routing (configure_route, finding no router).
+  if ((await podsHolding(trx, 'router', router.id)).length > 0) {
+    await queueConfigureRoute(trx, deps, router)
+  }
   if (gateway) {
     const pods = new Set([
       ...(await externalNetworkPods(trx, gateway)),

@@ -81,6 +81,29 @@ export function jobHandlers(
     })
   }
 
+  /** A router central no longer has: the regions' copies go, then the routings that named them. */
+  async function dropRouterCopies(routerId: string, pods: readonly string[]): Promise<void> {
+    for (const podId of pods) {
+      await regions.remove(podId, 'router', routerId)
+      await db
+        .deleteFrom('resource_routings')
+        .where('resource_type', '=', 'router')
+        .where('top_id', '=', routerId)
+        .where('pod_id', '=', podId)
+        .execute()
+    }
+  }
+
+  /** The router's row still exists; waits for a transaction holding its lock (a delete). */
+  async function routerStillThere(routerId: string): Promise<boolean> {
+    const touched = await db
+      .updateTable('routers')
+      .set((eb) => ({ revision_number: eb.ref('revision_number') }))
+      .where('id', '=', routerId)
+      .executeTakeFirst()
+    return Number(touched.numUpdatedRows) > 0
+  }
+
   return {
     /**
      * A router's copy in a region follows central (interfaces, gateway, routes, floating IPs),
@@ -89,16 +112,7 @@ export function jobHandlers(
     router_setup: async ({ resource }) => {
       const podId = resource.pod_id!
       const copy = await routerCopy(db, resource.router_id!)
-      if (!copy) {
-        await regions.remove(podId, 'router', resource.router_id!)
-        await db
-          .deleteFrom('resource_routings')
-          .where('resource_type', '=', 'router')
-          .where('top_id', '=', resource.router_id!)
-          .where('pod_id', '=', podId)
-          .execute()
-        return
-      }
+      if (!copy) return dropRouterCopies(resource.router_id!, [podId])
       await ensureGatewayNetwork(podId, copy)
       await regions.put(podId, 'router', copy)
       await addRouting(db, new Date().toISOString(), {
@@ -107,17 +121,19 @@ export function jobHandlers(
         projectId: copy.project_id,
         type: 'router',
       })
+      // Deleted meanwhile (its delete may have found no routing of this region yet): undone
+      // here. The row lock waits for a delete under way, so one of the two always sees the other.
+      if (!(await routerStillThere(copy.id))) await dropRouterCopies(copy.id, [podId])
     },
 
     /** Every region holding a router gets its current copy (routes included). */
     configure_route: async ({ resource }) => {
       const copy = await routerCopy(db, resource.router_id!)
       const pods = await podsHolding(db, 'router', resource.router_id!)
+      if (!copy) return dropRouterCopies(resource.router_id!, pods)
       for (const podId of pods) {
-        if (copy) {
-          await ensureGatewayNetwork(podId, copy)
-          await regions.put(podId, 'router', copy)
-        } else await regions.remove(podId, 'router', resource.router_id!)
+        await ensureGatewayNetwork(podId, copy)
+        await regions.put(podId, 'router', copy)
       }
     },
 
