@@ -9,6 +9,7 @@ import {
   type Port,
   type TestRegion,
 } from './testing.js'
+import { PROJECT } from '../testing.js'
 
 describe('ports in a region', () => {
   let central: ListeningCentral
@@ -240,6 +241,52 @@ describe('ports in a region', () => {
     assert.deepEqual(
       listed.body.ports.map((x: { id: string }) => x.id),
       [p.id],
+    )
+  })
+
+  test("a device's ports are found even when a lost create answer left no copy here", async () => {
+    // As when central commits a port and is killed before the region hears back: central has
+    // the port, bound here, and the region has no copy of it.
+    const { n } = await network('10.16.0.0/24')
+    const device = 'c0ffee00-0000-4000-8000-000000000001'
+    const bound = (region: string, host: string) =>
+      central.call('admin', 'POST', '/v2.0/ports', {
+        port: {
+          network_id: n.id,
+          project_id: PROJECT.alpha,
+          device_id: device,
+          device_owner: 'compute:nova',
+          'binding:host_id': host,
+          'binding:profile': { region, host },
+        },
+      })
+    const lost = await bound('RegionOne', 'one-1')
+    const elsewhere = await bound('RegionTwo', 'two-1')
+    assert.equal(lost.status, 201, JSON.stringify(lost.body))
+    assert.equal(elsewhere.status, 201, JSON.stringify(elsewhere.body))
+    assert.deepEqual(
+      (await one.call('alice', 'GET', `/v2.0/ports?network_id=${n.id}`)).body.ports,
+      [],
+      'no copy yet',
+    )
+    const byDevice = await one.call('alice', 'GET', `/v2.0/ports?device_id=${device}`)
+    assert.deepEqual(
+      byDevice.body.ports.map((x: { id: string }) => x.id),
+      [lost.body.port.id],
+      "the port bound here is found; the one bound in RegionTwo is RegionTwo's",
+    )
+    assert.equal(
+      (await one.call('alice', 'DELETE', `/v2.0/ports/${lost.body.port.id}`)).status,
+      204,
+    )
+    assert.equal(
+      (await central.call('admin', 'GET', `/v2.0/ports/${lost.body.port.id}`)).status,
+      404,
+    )
+    // Another project's device query finds nothing of alice's, centrally or here.
+    assert.deepEqual(
+      (await one.call('bob', 'GET', `/v2.0/ports?device_id=${device}`)).body.ports,
+      [],
     )
   })
 })

@@ -1,9 +1,10 @@
 import { caller, isAdmin, isService, type App, type AuthContext } from '@tricircle/core'
+import type { FastifyRequest } from 'fastify'
 import { InvalidInput, PolicyNotAuthorized, PortNotFound } from '../errors.js'
 import { ok } from './central.js'
 import type { HostStore, Resource } from './db.js'
-import { passThrough, project, queryOf, requestedFields } from './http.js'
-import { listFromCopies } from './reads.js'
+import { passThrough, pathWithQuery, project, queryOf, requestedFields } from './http.js'
+import { Down, listFromCopies, readCentral } from './reads.js'
 import { seesEverything, type Caller, type RegionCopies } from './region.js'
 import { canSee, forCaller } from './views.js'
 
@@ -66,10 +67,36 @@ export function portRoutes(app: App, copies: RegionCopies, hosts: HostStore): vo
     }
   }
 
+  /**
+   * A device's ports are looked up centrally too before the copies answer. A create whose answer
+   * was lost (central killed after it committed) left a port here without a copy, and the
+   * device's owner, the compute agent cleaning up after a container, must still find it. Ports
+   * bound elsewhere are left to their shadows; while central is down the copies answer alone.
+   */
+  async function copyDevicePorts(req: FastifyRequest, deviceIds: readonly string[]) {
+    const ctx = caller(req)
+    const query = new URLSearchParams(deviceIds.map((d): [string, string] => ['device_id', d]))
+    const answer = await readCentral(central, req, pathWithQuery('/v2.0/ports', query))
+    if (answer instanceof Down) return
+    for (const seen of (ok(answer).ports as Resource[] | undefined) ?? []) {
+      if (await store.get('port', seen.id)) continue
+      const full = await copies.fullViewOf('port', seen, ctx)
+      if (!belongsHere(full)) continue
+      try {
+        await copies.networkForUse({ ctx, req }, String(full.network_id))
+      } catch (error) {
+        if (error instanceof InvalidInput) continue // its network is not placed here
+        throw error
+      }
+      await keepPorts(ctx, [full])
+    }
+  }
+
   app.get('/v2.0/ports', async (req) => {
-    const networkIds = queryOf(req)
-      .getAll('network_id')
-      .filter((v) => v !== '')
+    const query = queryOf(req)
+    const networkIds = query.getAll('network_id').filter((v) => v !== '')
+    const deviceIds = query.getAll('device_id').filter((v) => v !== '')
+    if (deviceIds.length) await copyDevicePorts(req, deviceIds)
     return listFromCopies(req, copies, 'port', networkIds.length ? networkIds : undefined)
   })
 

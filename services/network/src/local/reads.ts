@@ -24,7 +24,7 @@ import {
 } from './views.js'
 
 /** A read central could not answer: it is down (or a gateway in front of it says so). */
-class Down {
+export class Down {
   constructor(readonly error: Error) {}
 }
 
