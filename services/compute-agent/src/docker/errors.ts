@@ -1,4 +1,5 @@
-import { Conflict, InternalError, NotFound, ServiceUnavailable } from '@tricircle/core'
+import { Conflict, InternalError, NotFound } from '@tricircle/core'
+import { engineUnreachable } from '@tricircle/host-images'
 
 /** The engine has no container `zun-<uuid>`: it was never created here, or is already gone. */
 export class ContainerNotFoundOnEngine extends NotFound {
@@ -60,13 +61,10 @@ export function engineMessage(error: unknown): string {
  */
 export function engineError(error: unknown, uuid?: string): Error {
   const status = engineStatus(error)
-  if (status === undefined && unreachable(error)) {
-    // The engine is down or restarting (a killed dockerd): a retry later can succeed, as with
-    // any unreachable service, so callers that retry on ServiceUnavailable (a delete) do.
-    return new ServiceUnavailable(`the engine is unreachable: ${(error as Error).message}`, {
-      cause: error,
-    })
-  }
+  // The engine is down or restarting (a killed dockerd): a retry later can succeed, as with
+  // any unreachable service, so callers that retry on ServiceUnavailable (a delete) do.
+  const down = status === undefined ? engineUnreachable(error) : undefined
+  if (down) return down
   if (status === undefined) return error instanceof Error ? error : new Error(String(error))
   const message = engineMessage(error)
   if (status === 404) {
@@ -77,12 +75,4 @@ export function engineError(error: unknown, uuid?: string): Error {
   }
   if (status === 409) return new ContainerEngineConflict(message)
   return new ContainerEngineError(message, status, { cause: error })
-}
-
-/** Socket errors of an engine that is not there (yet): its socket missing, refused or cut. */
-const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'])
-
-function unreachable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' && UNREACHABLE.has(code)
 }
