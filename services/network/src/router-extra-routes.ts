@@ -1,5 +1,5 @@
 import { contains, formatCidr, formatIp, parseCidr, parseIp, type Cidr } from '@tricircle/netaddr'
-import { parseAddressAttr } from './ipam/common.js'
+import { addUniqueRoute, parseAddressAttr } from './ipam/common.js'
 import { invalidAttribute } from './ipam/errors.js'
 import type { RouterAddress } from './router-db.js'
 import { InvalidRoutes, RoutesExhausted } from './router-errors.js'
@@ -24,14 +24,7 @@ export function parseRoutes(routes: readonly ExtraRoute[]): ExtraRoute[] {
     }
     const nexthop = parseAddressAttr('routes', route.nexthop)
     const canonical = { destination: formatCidr(destination), nexthop: formatIp(nexthop) }
-    const key = `${canonical.destination} ${canonical.nexthop}`
-    if (seen.has(key)) {
-      throw invalidAttribute(
-        'routes',
-        `Duplicate hostroute '{'destination': '${route.destination}', 'nexthop': '${route.nexthop}'}'`,
-      )
-    }
-    seen.add(key)
+    addUniqueRoute('routes', seen, canonical, route)
     return canonical
   })
 }

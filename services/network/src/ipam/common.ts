@@ -70,6 +70,26 @@ export function parseAddressAttr(attr: string, text: string): IpAddress {
   }
 }
 
+/**
+ * Records a route (destination and nexthop, canonical) in `seen`, refusing one already there
+ * with Neutron's message for a duplicate (`type:hostroutes`, also used for router routes).
+ */
+export function addUniqueRoute(
+  attr: string,
+  seen: Set<string>,
+  canonical: { readonly destination: string; readonly nexthop: string },
+  given: { readonly destination: string; readonly nexthop: string },
+): void {
+  const key = `${canonical.destination} ${canonical.nexthop}`
+  if (seen.has(key)) {
+    throw invalidAttribute(
+      attr,
+      `Duplicate hostroute '{'destination': '${given.destination}', 'nexthop': '${given.nexthop}'}'`,
+    )
+  }
+  seen.add(key)
+}
+
 /** Parses a subnet CIDR attribute (`type:subnet`); host bits are allowed here and cleared. */
 export function parseCidrAttr(attr: string, text: string): Cidr {
   try {
