@@ -186,7 +186,13 @@ describe('containers on real engines through the Zun API', { skip, timeout: 300_
   test('a host coming back starts again the containers its engine stopped; a user stop stays', async () => {
     const resumed = await run(ONE, 'resumed')
     const stopped = await run(ONE, 'user-stopped')
-    const stop = await lab.zun(ONE, 'alice', 'POST', `/v1/containers/${stopped.uuid}/stop`)
+    // `sleep` as PID 1 ignores SIGTERM: without a short timeout the stop waits Zun's 10 s.
+    const stop = await lab.zun(
+      ONE,
+      'alice',
+      'POST',
+      `/v1/containers/${stopped.uuid}/stop?timeout=1`,
+    )
     assert.equal(stop.status, 202)
     await lab.waitFor(ONE, 'alice', 'user-stopped', (x) => x.status === 'Stopped', 15_000)
     // The host goes down: its agent first, then its containers with it.
