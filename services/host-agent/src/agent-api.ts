@@ -4,7 +4,8 @@
  */
 import type { Logger } from '@tricircle/core'
 import type { Problem } from './desired.js'
-import type { Conflict, L2Kernel, L2Plan } from './kernel.js'
+import type { L2Kernel } from './kernel.js'
+import type { Conflict, L2Plan } from './l2-plan.js'
 import type { NetworkServiceOptions } from './region-client.js'
 
 export interface HostAgentOptions {

@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { DesiredL2, DesiredNetwork } from './desired.js'
-import {
-  actualOf,
-  isEmptyPlan,
-  ownerAlias,
-  parseFdb,
-  parseLinks,
-  planL2,
-  type HostTunnel,
-} from './kernel.js'
+import { actualOf, ownerAlias, parseFdb, parseLinks } from './kernel.js'
+import { isEmptyPlan, planL2, type HostTunnel } from './l2-plan.js'
 import { FakeKernel } from './testing.js'
 
 /** Trimmed from `ip -j -d link show` on Debian 12 / kernel 6.18 (iproute2 6.1). */

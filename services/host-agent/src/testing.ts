@@ -20,7 +20,8 @@ import {
   type ListeningCentral,
   type TestRegion,
 } from '../../network/src/local/testing.js'
-import type { ActualL2, KernelFdbEntry, KernelLink, L2Kernel, L2Plan } from './kernel.js'
+import type { ActualL2, KernelFdbEntry, KernelLink, L2Kernel } from './kernel.js'
+import type { L2Plan } from './l2-plan.js'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] }
 type Link = Mutable<KernelLink>
