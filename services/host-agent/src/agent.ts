@@ -16,7 +16,8 @@
  */
 import { runController } from '@tricircle/core'
 import { monitor } from '@tricircle/iproute'
-import { L2Index, l2NetworkOf, l2PortOf, type L2Port, type Problem } from './desired.js'
+import { l2NetworkOf, l2PortOf, type L2Port, type Problem } from './desired.js'
+import { L2Index } from './l2-index.js'
 import { iprouteKernel, type ActualL2 } from './kernel.js'
 import { isEmptyPlan, planL2 } from './l2-plan.js'
 import type { HostAgent, HostAgentOptions, SyncReport } from './agent-api.js'

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { seededRandom } from '@tricircle/core/testing'
+import { computeDesiredL2, L2Index } from './l2-index.js'
 import {
   bridgeName,
-  computeDesiredL2,
-  L2Index,
   l2NetworkOf,
   l2PortOf,
   vxlanName,

@@ -1,6 +1,7 @@
 export * from './agent.js'
 export * from './config.js'
 export * from './desired.js'
+export * from './l2-index.js'
 export * from './kernel.js'
 export * from './l2-plan.js'
 export * from './main.js'
