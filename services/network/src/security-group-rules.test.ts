@@ -8,7 +8,7 @@ import {
   convertRemoteIpPrefix,
   parseRule,
   ruleKey,
-} from './security-group-rules.js'
+} from './security-group-rule-parse.js'
 import { QUOTA, start, type Group, type Rule } from './security-groups-testing.js'
 import { PROJECT } from './testing.js'
 
