@@ -2,9 +2,10 @@ import type { NetworkDatabase } from './db.js'
 import type { NetworkDeps } from './deps.js'
 
 /**
- * Removes Tricircle's reserved ports (going with their subnet or network) with their tags and
- * the routing rows that locked them; a region holding a copy of one (bound there by its router)
- * is told by a `port_delete` job, and its routing row goes too.
+ * Removes ports' rows: a user's port, or Tricircle's reserved ports going with their subnet or
+ * network. Their tags go, and so do the routing rows that locked a reserved one; a region
+ * holding a copy of one (bound there) is told by a `port_delete` job, and its routing row goes
+ * too.
  */
 export async function deletePortRows(
   trx: NetworkDatabase,
@@ -12,7 +13,7 @@ export async function deletePortRows(
   ids: readonly string[],
 ): Promise<void> {
   if (ids.length === 0) return
-  await forgetRegionCopies(trx, deps, ids, (copy) => copy.project_id ?? '')
+  await forgetRegionCopies(trx, deps, ids)
   await trx
     .deleteFrom('resource_routings')
     .where('resource_type', '=', 'gateway_port')
@@ -30,11 +31,10 @@ export async function deletePortRows(
  * Tells every region holding a copy of one of the ports (a `port` routing row) to drop it, by a
  * `port_delete` job committed with the caller's change, and deletes those routing rows.
  */
-export async function forgetRegionCopies(
+async function forgetRegionCopies(
   trx: NetworkDatabase,
   deps: NetworkDeps,
   ids: readonly string[],
-  projectOf: (copy: { top_id: string; project_id: string | null }) => string,
 ): Promise<void> {
   const copies = await trx
     .selectFrom('resource_routings')
@@ -45,7 +45,7 @@ export async function forgetRegionCopies(
   for (const copy of copies) {
     await deps.jobs.enqueue(trx, {
       type: 'port_delete',
-      projectId: projectOf(copy),
+      projectId: copy.project_id ?? '',
       resource: { pod_id: copy.pod_id, port_id: copy.top_id },
     })
   }

@@ -12,7 +12,7 @@ import { canSeeNetwork } from './networks.js'
 import { coversRegion, regionPods } from './placement.js'
 import { chooseFixedIps, chooseMac, storeFixedIps, type FixedIpRequest } from './port-addresses.js'
 import { addRouting, applyRegionBinding, podOf, queueShadowPorts } from './port-binding.js'
-import { forgetRegionCopies } from './port-rows.js'
+import { deletePortRows } from './port-rows.js'
 import { renderPorts } from './port-view.js'
 import { getVisiblePort, isRegionProfile, resolveGroups } from './port-rules.js'
 import { PortCreate, PortUpdate, portListSpec } from './port-schemas.js'
@@ -249,13 +249,7 @@ export async function deletePort(trx: NetworkDatabase, deps: NetworkDeps, port: 
   // Neutron disassociates floating IPs from a port being deleted (floating IP before port: the
   // lock order the floating-IP code uses too).
   await disassociateFloatingIps(trx, port.id, deps)
-  await forgetRegionCopies(trx, deps, [port.id], () => port.project_id)
-  await trx
-    .deleteFrom('tags')
-    .where('resource_type', '=', 'ports')
-    .where('resource_id', '=', port.id)
-    .execute()
-  await trx.deleteFrom('ports').where('id', '=', port.id).execute()
+  await deletePortRows(trx, deps, [port.id])
   if (port.host_id) await queueShadowPorts(trx, deps, port.network_id, port.project_id)
 }
 

@@ -68,27 +68,39 @@ export function portRoutes(app: App, copies: RegionCopies, hosts: HostStore): vo
   }
 
   /**
+   * A port central has and the region has no copy of yet, copied (lazily) if it may be here:
+   * unbound or bound in this region, on a network placed here. Undefined if not.
+   */
+  async function copyCentralPort(who: Caller, seen: Resource): Promise<Resource | undefined> {
+    const full = await copies.fullViewOf('port', seen, who.ctx)
+    if (!belongsHere(full)) return undefined
+    try {
+      await copies.networkForUse(who, String(full.network_id))
+    } catch (error) {
+      if (error instanceof InvalidInput) return undefined // its network is not placed here
+      throw error
+    }
+    await store.put('port', full)
+    await copies.ensurePortContext(full)
+    return full
+  }
+
+  /**
    * A device's ports are looked up centrally too before the copies answer. A create whose answer
    * was lost (central killed after it committed) left a port here without a copy, and the
    * device's owner, the compute agent cleaning up after a container, must still find it. Ports
    * bound elsewhere are left to their shadows; while central is down the copies answer alone.
    */
   async function copyDevicePorts(req: FastifyRequest, deviceIds: readonly string[]) {
-    const ctx = caller(req)
     const query = new URLSearchParams(deviceIds.map((d): [string, string] => ['device_id', d]))
     const answer = await readCentral(central, req, pathWithQuery('/v2.0/ports', query))
     if (answer instanceof Down) return
-    for (const seen of (ok(answer).ports as Resource[] | undefined) ?? []) {
-      if (await store.get('port', seen.id)) continue
-      const full = await copies.fullViewOf('port', seen, ctx)
-      if (!belongsHere(full)) continue
-      try {
-        await copies.networkForUse({ ctx, req }, String(full.network_id))
-      } catch (error) {
-        if (error instanceof InvalidInput) continue // its network is not placed here
-        throw error
-      }
-      await keepPorts(ctx, [full])
+    const seen = (ok(answer).ports as Resource[] | undefined) ?? []
+    const held = new Set(
+      (await store.list('port', { ids: seen.map((p) => p.id) })).map((c) => c.id),
+    )
+    for (const port of seen) {
+      if (!held.has(port.id)) await copyCentralPort({ ctx: caller(req), req }, port)
     }
   }
 
@@ -123,15 +135,8 @@ export function portRoutes(app: App, copies: RegionCopies, hosts: HostStore): vo
         `/v2.0/ports/${encodeURIComponent(id)}`,
       ),
     ).port
-    const full = seesEverything('port', ctx) ? seen : await copies.fullView('port', id)
-    if (!belongsHere(full)) throw new PortNotFound(id)
-    try {
-      await copies.networkForUse({ ctx, req }, String(full.network_id))
-    } catch (error) {
-      if (error instanceof InvalidInput) throw new PortNotFound(id)
-      throw error
-    }
-    await keepPorts(ctx, [full])
+    const full = await copyCentralPort({ ctx, req }, seen)
+    if (!full) throw new PortNotFound(id)
     return { port: project(forCaller(ctx, 'port', full), fields) }
   })
 
