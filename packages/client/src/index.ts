@@ -1,3 +1,4 @@
 export * from './http.js'
 export * from './identity-session.js'
 export * from './remote-verifier.js'
+export * from './tricircle-headers.js'

@@ -2,8 +2,8 @@
  * The region's network service as the compute agent uses it, with the service user's token:
  * ports made for containers (Zun's `compute:kuryr` ports), their subnets, and clean-up.
  */
-import { requestJson } from '@tricircle/client'
-import { NotFound } from '@tricircle/core'
+import { COPIES_ONLY_HEADER, requestJson } from '@tricircle/client'
+import { NotFound, ServiceUnavailable } from '@tricircle/core'
 
 export const DEVICE_OWNER = 'compute:kuryr'
 
@@ -48,7 +48,10 @@ export interface NetworkService {
   /** Deletes a port; one already gone is fine. */
   deletePort(id: string): Promise<void>
   port(id: string): Promise<PortView | undefined>
-  /** Ports whose device is the container, however they came to be. */
+  /**
+   * Ports whose device is the container, however they came to be: every one, or
+   * ServiceUnavailable while the region can answer only from its copies (central down).
+   */
   portsOf(deviceId: string): Promise<PortView[]>
   subnet(id: string): Promise<SubnetView>
   networkShared(id: string): Promise<boolean>
@@ -56,10 +59,12 @@ export interface NetworkService {
 
 export function createNetworkService(url: string, token: () => Promise<string>): NetworkService {
   const base = url.replace(/\/+$/, '')
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function send<T>(method: string, path: string, body?: unknown) {
     const headers = { 'x-auth-token': await token() }
-    return (await requestJson<T>(`${base}${path}`, { method, headers, body })).body
+    return requestJson<T>(`${base}${path}`, { method, headers, body })
   }
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> =>
+    (await send<T>(method, path, body)).body
   return {
     async createPort(p) {
       const { port } = await call<{ port: PortView }>('POST', '/v2.0/ports', {
@@ -111,7 +116,14 @@ export function createNetworkService(url: string, token: () => Promise<string>):
     },
     async portsOf(deviceId) {
       const q = `device_id=${encodeURIComponent(deviceId)}`
-      return (await call<{ ports: PortView[] }>('GET', `/v2.0/ports?${q}`)).ports
+      const answer = await send<{ ports: PortView[] }>('GET', `/v2.0/ports?${q}`)
+      // A port central made but never told the region of would be missed, and leak.
+      if (answer.headers.has(COPIES_ONLY_HEADER)) {
+        throw new ServiceUnavailable(
+          `the region's network service cannot reach central, so it may not know every port of ${deviceId}`,
+        )
+      }
+      return answer.body.ports
     },
     async subnet(id) {
       return (await call<{ subnet: SubnetView }>('GET', `/v2.0/subnets/${id}`)).subnet

@@ -42,7 +42,7 @@ export interface TestNetworkService {
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     body?: unknown,
-  ): Promise<{ status: number; body: any }>
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>
   /** POSTs a resource and returns it; throws with the response unless 201. */
   create(token: string, collection: string, body: Record<string, unknown>): Promise<any>
   close(): Promise<void>
@@ -111,6 +111,7 @@ export async function startTestNetwork(
     return {
       status: res.statusCode,
       body: res.body ? (JSON.parse(res.body) as unknown) : undefined,
+      headers: res.headers,
     }
   }
   return {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { COPIES_ONLY_HEADER } from '@tricircle/client'
 import { after, before, describe, test } from 'node:test'
 import {
   startListeningCentral,
@@ -33,7 +34,10 @@ describe('a region while central is unreachable', () => {
       shared: true,
     })
     const bobs = await central.create<Network>('bob', 'networks', { name: 'bobs' })
-    const port = await one.call('alice', 'POST', '/v2.0/ports', { port: { network_id: n.id } })
+    const device = 'c0ffee00-0000-4000-8000-0000000000aa'
+    const port = await one.call('alice', 'POST', '/v2.0/ports', {
+      port: { network_id: n.id, device_id: device },
+    })
     assert.equal(port.status, 201)
     await one.call('alice', 'GET', `/v2.0/networks/${shared.id}`)
     await one.call('bob', 'GET', `/v2.0/networks/${bobs.id}`)
@@ -77,6 +81,16 @@ describe('a region while central is unreachable', () => {
       ports.body.ports.map((p: { id: string }) => p.id),
       [port.body.port.id],
     )
+    // A device's ports are central's to tell (a lost create answer leaves no copy): the copies
+    // still answer, and say that central did not.
+    const byDevice = await one.call('alice', 'GET', `/v2.0/ports?device_id=${device}`)
+    assert.equal(byDevice.status, 200)
+    assert.deepEqual(
+      byDevice.body.ports.map((p: { id: string }) => p.id),
+      [port.body.port.id],
+    )
+    assert.equal(byDevice.headers[COPIES_ONLY_HEADER], 'central unreachable')
+    assert.equal(ports.headers[COPIES_ONLY_HEADER], undefined, 'other lists are the copies anyway')
 
     // Another project's port copy answers as an id that does not exist, so bob cannot tell
     // which ports the region holds (it was a 404 here while a missing id was central's 503).
@@ -102,6 +116,10 @@ describe('a region while central is unreachable', () => {
       hiddenUp.body.NeutronError.message,
       absentUp.body.NeutronError.message.replace(missing, port.body.port.id),
     )
+
+    const byDeviceUp = await one.call('alice', 'GET', `/v2.0/ports?device_id=${device}`)
+    assert.equal(byDeviceUp.status, 200)
+    assert.equal(byDeviceUp.headers[COPIES_ONLY_HEADER], undefined)
 
     const again = await one.call('alice', 'POST', '/v2.0/ports', { port: { network_id: n.id } })
     assert.equal(again.status, 201, JSON.stringify(again.body))

@@ -1,3 +1,4 @@
+import { COPIES_ONLY_HEADER } from '@tricircle/client'
 import { caller, isAdmin, isService, type App, type AuthContext } from '@tricircle/core'
 import type { FastifyRequest } from 'fastify'
 import { InvalidInput, PolicyNotAuthorized, PortNotFound } from '../errors.js'
@@ -89,12 +90,13 @@ export function portRoutes(app: App, copies: RegionCopies, hosts: HostStore): vo
    * A device's ports are looked up centrally too before the copies answer. A create whose answer
    * was lost (central killed after it committed) left a port here without a copy, and the
    * device's owner, the compute agent cleaning up after a container, must still find it. Ports
-   * bound elsewhere are left to their shadows; while central is down the copies answer alone.
+   * bound elsewhere are left to their shadows. While central is down the copies answer alone,
+   * and the answer says so (`COPIES_ONLY_HEADER`): false then.
    */
   async function copyDevicePorts(req: FastifyRequest, deviceIds: readonly string[]) {
     const query = new URLSearchParams(deviceIds.map((d): [string, string] => ['device_id', d]))
     const answer = await readCentral(central, req, pathWithQuery('/v2.0/ports', query))
-    if (answer instanceof Down) return
+    if (answer instanceof Down) return false
     const seen = (ok(answer).ports as Resource[] | undefined) ?? []
     const held = new Set(
       (await store.list('port', { ids: seen.map((p) => p.id) })).map((c) => c.id),
@@ -102,13 +104,16 @@ export function portRoutes(app: App, copies: RegionCopies, hosts: HostStore): vo
     for (const port of seen) {
       if (!held.has(port.id)) await copyCentralPort({ ctx: caller(req), req }, port)
     }
+    return true
   }
 
-  app.get('/v2.0/ports', async (req) => {
+  app.get('/v2.0/ports', async (req, reply) => {
     const query = queryOf(req)
     const networkIds = query.getAll('network_id').filter((v) => v !== '')
     const deviceIds = query.getAll('device_id').filter((v) => v !== '')
-    if (deviceIds.length) await copyDevicePorts(req, deviceIds)
+    if (deviceIds.length && !(await copyDevicePorts(req, deviceIds))) {
+      reply.header(COPIES_ONLY_HEADER, 'central unreachable')
+    }
     return listFromCopies(req, copies, 'port', networkIds.length ? networkIds : undefined)
   })
 

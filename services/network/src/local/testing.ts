@@ -80,7 +80,7 @@ type Call = (
   method: Method,
   url: string,
   body?: unknown,
-) => Promise<{ status: number; body: Answer }>
+) => Promise<{ status: number; body: Answer; headers: Record<string, unknown> }>
 
 export interface TestRegion {
   app: App
@@ -148,6 +148,7 @@ export async function startTestRegion(options: {
       return {
         status: res.statusCode,
         body: (res.body ? JSON.parse(res.body) : {}) as Answer,
+        headers: res.headers,
       }
     },
     close: async () => {
@@ -183,7 +184,7 @@ export async function startListeningCentral(): Promise<ListeningCentral> {
     url: `http://127.0.0.1:${port}`,
     call: async (token, method, url, body) => {
       const res = await svc.call(token, method, url, body)
-      return { status: res.status, body: (res.body ?? {}) as Answer }
+      return { status: res.status, body: (res.body ?? {}) as Answer, headers: res.headers }
     },
     create: async <T>(token: string, collection: string, body: object) =>
       (await svc.create(token, collection, body as Record<string, unknown>)) as T,
