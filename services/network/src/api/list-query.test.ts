@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { BadRequest } from '@tricircle/core'
+import { compareItems } from './list-order.js'
 import {
   applyListQuery,
-  compareItems,
   equalityFilters,
   parseListQuery,
   type ListSpec,
