@@ -12,13 +12,11 @@
  */
 import { createPublicKey, verify as cryptoVerify, type JsonWebKey } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { Worker } from 'node:worker_threads'
 import { verify as argon2Verify } from '@node-rs/argon2'
 import { SignJWT, createLocalJWKSet, jwtVerify } from 'jose'
 import {
@@ -40,6 +38,9 @@ import {
 } from '@tricircle/identity'
 import { PasswordChecker, hashPassword } from '../services/identity/src/passwords.js'
 import { passwordAuth } from '../services/identity/src/testing.js'
+import { load as loadWith, type LoadRequest } from './identity/http-load.js'
+import { renderMarkdown, type Repeated } from './identity/report.js'
+import { median, round } from './stats.js'
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -80,22 +81,9 @@ const ARGON2_PARALLEL_STREAMS = 4 // libuv's default threadpool size, where @nod
 const ARGON2_PARALLEL_EACH = 8
 
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`)
-
-// ---------------------------------------------------------------------------------------------
-// Statistics
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
-}
-/** Nearest-rank percentile of a sample, `p` in [0, 100]. */
-const percentile = (xs: Float64Array, p: number): number => {
-  if (xs.length === 0) return Number.NaN
-  const s = Float64Array.from(xs).sort()
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!
-}
-const round = (x: number, digits = 2) => Number(x.toFixed(digits))
+const SHAPE = { durationS: DURATION_S, warmupS: WARMUP_S, connections: CONNECTIONS, progress }
+const load = (name: string, url: string, requests: LoadRequest[], expected: number) =>
+  loadWith(SHAPE, name, url, requests, expected)
 
 /** Times `reps` runs of `body`, each doing `iterations` operations; returns ops/s per run. */
 async function repeat(
@@ -114,16 +102,6 @@ async function repeat(
   return rates
 }
 
-interface Repeated {
-  /** Median ops/s over the repeats. */
-  opsPerSec: number
-  /** Median time per operation, µs. */
-  usPerOp: number
-  minOpsPerSec: number
-  maxOpsPerSec: number
-  repeats: number
-  iterations: number
-}
 const summarise = (rates: number[], iterations: number): Repeated => ({
   opsPerSec: round(median(rates), 0),
   usPerOp: round(1e6 / median(rates), 2),
@@ -135,150 +113,6 @@ const summarise = (rates: number[], iterations: number): Repeated => ({
 
 // ---------------------------------------------------------------------------------------------
 // autocannon, in a worker thread
-
-interface LoadRequest {
-  method: 'GET' | 'POST'
-  path: string
-  headers: Record<string, string>
-  body?: string
-}
-interface LoadRun {
-  duration: number
-  completed: number
-  sent: number
-  errors: number
-  timeouts: number
-  statusCodeStats: Record<string, { count: number }>
-  latencies: Float64Array
-}
-interface LoadResult {
-  reqPerSec: number
-  p50Ms: number
-  p99Ms: number
-  meanMs: number
-  requests: number
-  durationS: number
-  connections: number
-  statusCodes: Record<string, number>
-}
-
-// Plain CommonJS run by `new Worker(..., { eval: true })`: no TypeScript loader needed there.
-// Latencies are collected from autocannon's per-response event (hrtime, sub-millisecond), since
-// its own histogram keeps whole milliseconds.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads')
-const autocannon = require(workerData.autocannonPath)
-async function run(options) {
-  const latencies = []
-  const instance = autocannon(options)
-  instance.on('response', (_client, _status, _bytes, ms) => { latencies.push(ms) })
-  // Inside a worker thread autocannon returns its raw, unaggregated result.
-  const r = await instance
-  return {
-    duration: r.duration,
-    completed: r.totalCompletedRequests,
-    sent: r.totalRequests,
-    errors: r.errors,
-    timeouts: r.timeouts,
-    statusCodeStats: r.statusCodeStats,
-    latencies: Float64Array.from(latencies),
-  }
-}
-;(async () => {
-  const { options, warmupSeconds } = workerData
-  const warmup = warmupSeconds > 0 ? await run({ ...options, duration: warmupSeconds }) : null
-  const main = await run(options)
-  parentPort.postMessage({ warmup, main })
-})().catch((error) => { setImmediate(() => { throw error }) })
-`
-const autocannonPath = createRequire(import.meta.url).resolve('autocannon')
-
-function runLoad(options: {
-  url: string
-  requests: LoadRequest[]
-}): Promise<{ warmup: LoadRun | null; main: LoadRun }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        autocannonPath,
-        warmupSeconds: WARMUP_S,
-        options: {
-          url: options.url,
-          connections: CONNECTIONS,
-          pipelining: 1,
-          duration: DURATION_S,
-          timeout: 30,
-          requests: options.requests,
-        },
-      },
-    })
-    let settled = false
-    worker.once('message', (m: { warmup: LoadRun | null; main: LoadRun }) => {
-      settled = true
-      resolve(m)
-    })
-    worker.once('error', (e) => {
-      settled = true
-      reject(e)
-    })
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`autocannon worker exited with code ${code}`))
-    })
-  })
-}
-
-/** Fails loudly unless every response of the run had `expected` status and nothing errored. */
-function checkRun(name: string, phase: string, run: LoadRun, expected: number): void {
-  const codes = Object.fromEntries(
-    Object.entries(run.statusCodeStats).map(([k, v]) => [k, v.count]),
-  )
-  const wrong = Object.keys(codes).filter((c) => c !== String(expected))
-  if (wrong.length > 0 || run.errors > 0 || run.timeouts > 0 || run.completed === 0) {
-    throw new Error(
-      `${name} (${phase}): expected only ${expected}; got status codes ${JSON.stringify(codes)}, ` +
-        `${run.errors} errors, ${run.timeouts} timeouts, ${run.completed} completed`,
-    )
-  }
-}
-
-async function load(
-  name: string,
-  url: string,
-  requests: LoadRequest[],
-  expected: number,
-): Promise<LoadResult> {
-  // One request by hand first, so a wrong status shows its body rather than only a count.
-  const first = requests[0]!
-  const res = await fetch(new URL(first.path, url), {
-    method: first.method,
-    headers: first.headers,
-    ...(first.body === undefined ? {} : { body: first.body }),
-  })
-  if (res.status !== expected) {
-    throw new Error(
-      `${name}: preflight got ${res.status}, expected ${expected}: ${await res.text()}`,
-    )
-  }
-  await res.arrayBuffer()
-  progress(`${name}: ${WARMUP_S}s warm-up + ${DURATION_S}s, ${CONNECTIONS} connections`)
-  const { warmup, main } = await runLoad({ url, requests })
-  if (warmup) checkRun(name, 'warm-up', warmup, expected)
-  checkRun(name, 'measured', main, expected)
-  const total = main.latencies.reduce((a, b) => a + b, 0)
-  return {
-    reqPerSec: round(main.completed / main.duration, 1),
-    p50Ms: round(percentile(main.latencies, 50), 2),
-    p99Ms: round(percentile(main.latencies, 99), 2),
-    meanMs: round(total / main.latencies.length, 2),
-    requests: main.completed,
-    durationS: main.duration,
-    connections: CONNECTIONS,
-    statusCodes: Object.fromEntries(
-      Object.entries(main.statusCodeStats).map(([k, v]) => [k, v.count]),
-    ),
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The service under test
@@ -602,6 +436,7 @@ async function main() {
         connections: CONNECTIONS,
         users: USERS,
         projects: projectCount,
+        coldVerifyInFlight: COLD_VERIFY_IN_FLIGHT,
         coldIssue: 'PasswordChecker({ ttlMs: 0 }): every login runs argon2id',
         database: 'SQLite file (WAL) in a temp dir',
       },
@@ -627,86 +462,6 @@ async function main() {
     await handle.close()
     rmSync(dir, { recursive: true, force: true })
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Report
-
-type Results = {
-  node: string
-  cpus: number
-  loadavgBefore: number[]
-  settings: { durationS: number; connections: number; users: number; projects: number }
-  http: Record<'issueWarm' | 'issueCold' | 'validateHttp' | 'listProjects', LoadResult>
-  inProcess: Record<'verifyWarm' | 'verifyCold' | 'verifyColdConcurrent', Repeated>
-  baseline: Record<'argon2Sequential' | 'argon2Parallel' | 'joseVerify' | 'ed25519Verify', Repeated>
-  ratios: Record<string, number>
-}
-
-function renderMarkdown(r: Results): string {
-  const n = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d })
-  const { http, inProcess: ip, baseline: b, ratios: q } = r
-  const httpRow = (name: string, x: LoadResult) =>
-    `| ${name} | ${n(x.reqPerSec)} | ${n(x.p50Ms, 2)} ms | ${n(x.p99Ms, 2)} ms | ${n(x.requests)} requests, all ${Object.keys(x.statusCodes).join('/')} |`
-  const repRow = (name: string, x: Repeated) =>
-    `| ${name} | ${n(x.opsPerSec)} | ${n(x.usPerOp, 2)} µs/op | — | median of ${x.repeats} × ${n(x.iterations)}; range ${n(x.minOpsPerSec)}–${n(x.maxOpsPerSec)}/s |`
-  const ratioRow = (label: string, key: string, digits: number) => {
-    const value = q[key]
-    if (value === undefined) throw new Error(`no ratio ${key}`)
-    return `| ${label} | ${n(value, digits)} |`
-  }
-  const lines = [
-    `## Identity benchmark (Node ${r.node}, ${r.cpus} cores, load avg ${r.loadavgBefore.join(' ')})`,
-    '',
-    `HTTP rows: autocannon in a worker thread, ${r.settings.connections} connections, ${r.settings.durationS} s after a warm-up; ${r.settings.users} users; ${r.settings.projects} projects.`,
-    '',
-    '| Benchmark | req/s (ops/s) | p50 | p99 | Notes |',
-    '| --- | ---: | ---: | ---: | --- |',
-    httpRow('Token issue, password, project scope — warm (credential cache hits)', http.issueWarm),
-    httpRow('Token issue, password, project scope — cold (argon2 every time)', http.issueCold),
-    httpRow('Token validation, GET /v3/auth/tokens', http.validateHttp),
-    httpRow('GET /v3/projects (admin)', http.listProjects),
-    repRow('verifier.verify in-process — warm (same token)', ip.verifyWarm),
-    repRow('verifier.verify in-process — cold (distinct tokens, one at a time)', ip.verifyCold),
-    repRow(
-      `verifier.verify in-process — cold (distinct tokens, ${COLD_VERIFY_IN_FLIGHT} in flight)`,
-      ip.verifyColdConcurrent,
-    ),
-    repRow('Baseline: argon2id verify, sequential', b.argon2Sequential),
-    repRow('Baseline: argon2id verify, 4 concurrent', b.argon2Parallel),
-    repRow('Baseline: jose jwtVerify Ed25519, same token', b.joseVerify),
-    repRow('Baseline: node:crypto Ed25519 verify, same signature', b.ed25519Verify),
-    '',
-    '| Ratio | Value |',
-    '| --- | ---: |',
-    ratioRow(
-      `Hashing bound: ${r.cpus} cores ÷ argon2 time (issues/s)`,
-      'argon2BoundIssuesPerSec',
-      1,
-    ),
-    ratioRow('Cold issue/s ÷ hashing bound', 'coldIssueVsArgon2Bound', 3),
-    ratioRow('Cold issue/s ÷ measured concurrent argon2/s', 'coldIssueVsArgon2Parallel', 3),
-    ratioRow(
-      `Combined bound: ${r.cpus} cores ÷ (argon2 + warm issue core-ms) (issues/s)`,
-      'combinedBoundIssuesPerSec',
-      1,
-    ),
-    ratioRow('Cold issue/s ÷ combined bound', 'coldIssueVsCombinedBound', 3),
-    ratioRow('(Cold − warm) core-ms per issue ÷ argon2 ms', 'coldMinusWarmCoreMsVsArgon2Ms', 2),
-    ratioRow('Warm issue/s ÷ cold issue/s', 'warmIssueVsColdIssue', 2),
-    ratioRow('HTTP validation/s ÷ in-process warm verify/s', 'httpValidationVsInProcessWarm', 4),
-    ratioRow('HTTP validation/s ÷ in-process cold verify/s', 'httpValidationVsInProcessCold', 3),
-    ratioRow('In-process cold verify/s ÷ jose jwtVerify/s', 'inProcessColdVsJose', 3),
-    ratioRow('jose jwtVerify/s ÷ node:crypto verify/s', 'joseVsNodeCrypto', 3),
-    ratioRow(
-      `In-process cold, ${COLD_VERIFY_IN_FLIGHT} in flight ÷ one at a time`,
-      'inProcessColdConcurrentVsSequential',
-      2,
-    ),
-    ratioRow('In-process warm ÷ cold', 'inProcessWarmVsCold', 1),
-    '',
-  ]
-  return `${lines.join('\n')}\n`
 }
 
 main().catch((error: unknown) => {
