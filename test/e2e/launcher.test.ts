@@ -3,9 +3,9 @@
  * agent in the one cloud process), then the seed's Fig. 3 with Debian's real `openstack` CLI
  * (net1 and net2 spanning RegionOne and RegionTwo, a router joining them, a container of each
  * network in each region, every pair reaching every other), a lifecycle in RegionTwo,
- * `tricircle status`, `tricircle down` and `up` bringing every container back, and
- * `tricircle down --purge` leaving no namespace, engine or process
- * behind. Then the same cloud split into a process per service, on PostgreSQL, through
+ * `tricircle status`, `tricircle down` and `up` bringing every container back, a foreground
+ * `up` noticing its cloud process killed, and `tricircle down --purge` leaving no namespace,
+ * engine or process behind. Then the same cloud split into a process per service, on PostgreSQL, through
  * `tricircle demo`. The two run one after the other: they use the same fixed ports.
  */
 import assert from 'node:assert/strict'
@@ -21,7 +21,7 @@ import pg from 'pg'
 import { parseOpenrc } from '../../cli/src/demo/openrc.js'
 import { invariantViolations, violationsOnceSettled } from '../support/cloud-invariants.js'
 import { lockCloudPorts } from '../support/cloud-lock.js'
-import { tricircle } from '../support/tricircle-cli.js'
+import { startTricircle, tricircle } from '../support/tricircle-cli.js'
 import { dropServiceDatabases } from '../support/service-databases.js'
 import { openstack, openstackCliAvailable, openstackJson } from '../support/openstack-cli.js'
 
@@ -289,6 +289,36 @@ describe(
       }
       assert.deepEqual(failed, [], 'every pair reaches after the restart')
       assert.deepEqual(await violationsOnceSettled(stateDir), [])
+    })
+
+    test('a foreground up says when the cloud process dies, stops the rest and exits 1', async () => {
+      // The cloud runs (the test before left it up): this up finds it healthy and watches it.
+      const foreground = startTricircle(stateDir, 'up', '--name', name)
+      await until(
+        async () => foreground.stderr().includes('running in the foreground'),
+        60_000,
+        'the foreground up watching',
+        { intervalMs: 200 },
+      )
+      const cloudPid = Number(readFileSync(join(stateDir, 'run', 'cloud.pid'), 'utf8'))
+      process.kill(cloudPid, 'SIGKILL')
+      let code: number | undefined
+      void foreground.exited.then((c) => (code = c))
+      try {
+        await until(async () => code !== undefined, 30_000, 'the foreground up ending', {
+          intervalMs: 200,
+        })
+      } finally {
+        if (code === undefined) foreground.child.kill('SIGINT')
+      }
+      assert.equal(code, 1, foreground.stderr())
+      assert.match(foreground.stderr(), /✘ the cloud process exited; its log: .*cloud\.log/)
+      assert.deepEqual(
+        readdirSync('/run/netns').filter((n) => n.startsWith(name)),
+        [],
+        'the lab went down with it',
+      )
+      assert.deepEqual(processesMentioning(stateDir), [])
     })
 
     test('down --purge leaves no namespace, engine, process or state', async () => {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 
 const TRICIRCLE = new URL('../../cli/bin/tricircle', import.meta.url).pathname
 
@@ -18,4 +18,20 @@ export function tricircle(stateDir: string, ...args: string[]) {
       },
     )
   })
+}
+
+/**
+ * Starts `cli/bin/tricircle --state-dir DIR …args` without waiting: its stderr as read so far,
+ * and its exit code once it ends (for a command that stays, as `up` in the foreground).
+ */
+export function startTricircle(stateDir: string, ...args: string[]) {
+  const child = spawn(TRICIRCLE, ['--state-dir', stateDir, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const exited = new Promise<number>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+  )
+  return { child, stderr: () => stderr, exited }
 }

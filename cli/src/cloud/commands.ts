@@ -4,7 +4,7 @@ import { regionList, withCloudOptions, type CloudOptions } from './cloud-process
 import { down } from './down.js'
 import { launchCloud } from './launch.js'
 import { processStarter } from './starters.js'
-import { status } from './status.js'
+import { status, stoppedProcesses } from './status.js'
 import { up } from './up.js'
 
 interface Context {
@@ -60,18 +60,48 @@ export function upCommand(ctx: Context): Command {
       )
       if (o.detach) return
       say('running in the foreground; Ctrl-C stops everything')
-      await new Promise<void>((resolve) => {
-        // A pending promise alone does not keep node running; a timer does.
-        const alive = setInterval(() => {}, 1 << 30)
-        const stop = () => {
-          clearInterval(alive)
-          resolve()
-        }
-        process.once('SIGINT', stop)
-        process.once('SIGTERM', stop)
-      })
+      const ended = await watchForeground(stateDir, o.split === true)
+      if (ended === 'cloud process exited') process.exitCode = 1
       await down(stateDir, { purge: false, say })
     })
+}
+
+/** How often the foreground `up` looks at its processes. */
+const WATCH_MS = 1000
+
+/**
+ * Waits for Ctrl-C (or SIGTERM), saying when a process of the cloud stops meanwhile. The one
+ * cloud process stopping ends the wait: nothing of the cloud runs any more. With `--split`, a
+ * stopped unit is reported once and the rest go on (`tricircle up` starts it again).
+ */
+function watchForeground(
+  stateDir: string,
+  split: boolean,
+): Promise<'signal' | 'cloud process exited'> {
+  return new Promise((resolve) => {
+    const reported = new Set<string>()
+    const finish = (why: 'signal' | 'cloud process exited') => {
+      clearInterval(watch)
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      resolve(why)
+    }
+    const onSignal = () => finish('signal')
+    // The interval also keeps node running: a pending promise alone does not.
+    const watch = setInterval(() => {
+      const stopped = stoppedProcesses(stateDir)
+      for (const { name, log } of stopped.filter((p) => !reported.has(p.name))) {
+        reported.add(name)
+        say(`✘ ${name === 'cloud' ? 'the cloud process' : name} exited; its log: ${log}`)
+      }
+      for (const name of [...reported]) {
+        if (!stopped.some((p) => p.name === name)) reported.delete(name)
+      }
+      if (!split && stopped.length > 0) finish('cloud process exited')
+    }, WATCH_MS)
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+  })
 }
 
 export function statusCommand(ctx: Context): Command {

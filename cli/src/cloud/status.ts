@@ -6,7 +6,20 @@ import { openLab } from '@tricircle/lab'
 import { labStateDir } from '../lab.js'
 import { readLayout } from './down.js'
 import { cloudProcess } from './layout.js'
-import { answers, runningPid } from './processes.js'
+import { answers, logFile, runningPid } from './processes.js'
+
+/**
+ * The processes of the cloud that are not running, by name, each with its log: the cloud
+ * process, or with `--split` each unit's. Cheap (pidfiles and /proc only), for a watch.
+ */
+export function stoppedProcesses(stateDir: string): { name: string; log: string }[] {
+  const layout = readLayout(stateDir)
+  if (!layout) return []
+  const specs = layout.split ? layout.units : [cloudProcess(['serve', 'cloud'])]
+  return specs
+    .filter((spec) => runningPid(stateDir, spec) === undefined)
+    .map((spec) => ({ name: spec.name, log: logFile(stateDir, spec.name) }))
+}
 
 /** Lines to print, and whether everything is healthy. */
 export async function status(stateDir: string): Promise<{ lines: string[]; healthy: boolean }> {
