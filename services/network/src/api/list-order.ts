@@ -10,10 +10,7 @@ export interface SortSpec {
   dir: SortDir
 }
 
-/**
- * The list order: the requested keys, then `id` ascending unless sorted on, so that the order is
- * total and a marker names one position. Nulls (and missing values) sort lowest.
- */
+/** A comparator for `sorts`, `id` ascending appended; nulls (and missing values) sort lowest. */
 export function compareItems(sorts: readonly SortSpec[]): (a: object, b: object) => number {
   const specs = sorts.some((s) => s.key === 'id') ? sorts : [...sorts, { key: 'id', dir: 'asc' }]
   return (a, b) => {
