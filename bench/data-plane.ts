@@ -22,7 +22,8 @@
  *   the ratio of p50s per block.
  * - `--attribute`: more baselines in the same blocks, each adding one part of our path to the
  *   bare one (br_netfilter, conntrack, conntrack without the tunnel's packets, the bare devices
- *   inside our hosts' namespaces), to see where our path's cost goes, and ours/conntrack:
+ *   inside our hosts' namespaces), to see where our path's cost goes, our path between two
+ *   ports without port security (`unfiltered`: untracked, no rule), and ours/conntrack:
  *   our path against the cheapest stateful one (conntrack through br_netfilter, which any
  *   stateful security group on this kernel needs).
  * - binding → first packet: a new port of RegionTwo, its container already plugged in by the
@@ -373,7 +374,18 @@ async function main() {
     for (const variant of args.attribute ? BASELINES : (['bare'] as const)) {
       paths.push({ name: variant, ends: await buildBaseline(dp.lab.plan, variant) })
     }
-    if (args.attribute) paths.push({ name: 'inhost', ends: await buildInHost(dp.lab.plan) })
+    if (args.attribute) {
+      paths.push({ name: 'inhost', ends: await buildInHost(dp.lab.plan) })
+      // Our path for two ports without port security: the same wiring, nothing to filter.
+      const open = { portSecurity: false }
+      const open0 = await dp.runContainer(dp.hosts[0]!.host, net.id, { ...open, name: 'open-a' })
+      const open1 = await dp.runContainer(dp.hosts[1]!.host, net.id, { ...open, name: 'open-b' })
+      await dp.reaches(open0, open1.ip, 20_000)
+      paths.push({
+        name: 'unfiltered',
+        ends: { from: open0.netns, fromIp: open0.ip, to: open1.netns, toIp: open1.ip },
+      })
+    }
     const loadBeforePairs = loadavg()
     const blocks = await runPaired(paths, {
       pairs: PAIRS,

@@ -249,7 +249,13 @@ export class DataPlaneLab {
   async runContainer(
     hostName: string,
     networkId: string,
-    options: { token?: string; name?: string; securityGroups?: string[] } = {},
+    options: {
+      token?: string
+      name?: string
+      securityGroups?: string[]
+      /** False: a port without port security (no groups, not filtered). */
+      portSecurity?: boolean
+    } = {},
   ): Promise<Container> {
     const host = this.host(hostName)
     const token = options.token ?? 'alice'
@@ -257,6 +263,9 @@ export class DataPlaneLab {
       port: {
         network_id: networkId,
         ...(options.securityGroups ? { security_groups: options.securityGroups } : {}),
+        ...(options.portSecurity === false
+          ? { port_security_enabled: false, security_groups: [] }
+          : {}),
       },
     })
     if (made.status !== 201) throw new Error(`port create: ${JSON.stringify(made.body)}`)
