@@ -38,19 +38,11 @@
  * and on SIGINT/SIGTERM. Progress goes to stderr; stdout gets Markdown tables, then the JSON of
  * every figure (with every pair's samples).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
-import { ipBatch, ipJson, netnsPath } from '@tricircle/iproute'
-import {
-  DataPlaneLab,
-  until,
-  type Container,
-} from '../services/host-agent/src/testing/data-plane-lab.js'
-import { SERVICE_TOKEN } from '../services/host-agent/src/testing.js'
-import { tapName } from '../services/host-agent/src/desired.js'
+import { DataPlaneLab } from '../services/host-agent/src/testing/data-plane-lab.js'
 import { median, percentile, round } from './stats.js'
 import { BASELINES, buildBaseline, buildInHost } from './data-plane/bare.js'
 import {
@@ -60,6 +52,7 @@ import {
   type NamedPath,
   type RatioSummary,
 } from './data-plane/paired.js'
+import { bindingToFirstPacket, killProbes, ruleToEffect } from './data-plane/reactions.js'
 import { killEnds, type Direction } from './data-plane/transfer.js'
 
 const { values: args } = parseArgs({
@@ -93,8 +86,6 @@ const AIM = 0.9
 const progress = (line: string) => process.stderr.write(`${line}\n`)
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ')
 
-/** Children of `nodeIn` still running, for the signal handler. */
-const children = new Set<ChildProcess>()
 /** Set once the run is being abandoned (a signal, an unhandled rejection): the lab is removed. */
 let interrupted = false
 /** Removes the lab (once), whatever state its start is in; set by `main`. */
@@ -106,7 +97,7 @@ function abandon(why: string, code: number) {
   interrupted = true
   progress(`${why}: removing the lab`)
   killEnds()
-  for (const child of children) child.kill('SIGKILL')
+  killProbes()
   closeLab()
     .catch((error: unknown) => progress(`cleaning up: ${String(error)}`))
     .finally(() => process.exit(code))
@@ -121,208 +112,6 @@ process.on('unhandledRejection', (reason) => {
   progress(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`)
   abandon('unhandled rejection', 1)
 })
-
-/** A Node.js script run inside a namespace; resolves with its stdout. */
-function nodeIn(netns: string, script: string, argv: string[], onLine?: (l: string) => void) {
-  const child = spawn(
-    'nsenter',
-    [`--net=${netnsPath(netns)}`, '--', process.execPath, '-e', script, ...argv],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  children.add(child)
-  // Spawned after `abandon` killed the others: it would outlive the lab.
-  if (interrupted) child.kill('SIGKILL')
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString()
-    if (onLine) for (const l of d.toString().split('\n')) if (l) onLine(l)
-  })
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-  const done = new Promise<string>((resolve, reject) =>
-    child.on('close', (code) => {
-      children.delete(child)
-      if (code === 0) resolve(out)
-      else reject(new Error(`exit ${code}: ${err}`))
-    }),
-  )
-  return { child, done }
-}
-
-const UDP_SENDER = `
-const dgram = require('node:dgram'); const [host, port] = process.argv.slice(1)
-const s = dgram.createSocket('udp4'); const b = Buffer.from('x')
-setInterval(() => s.send(b, Number(port), host), 2)
-`
-const UDP_LISTENER = `
-const dgram = require('node:dgram'); const [host, port] = process.argv.slice(1)
-const s = dgram.createSocket('udp4')
-s.on('message', () => console.log(Date.now() + (performance.now() % 1)))
-s.bind(Number(port), host, () => console.log('ready'))
-`
-const UDP_RECEIVER = `
-const dgram = require('node:dgram'); const [host, port] = process.argv.slice(1)
-const s = dgram.createSocket('udp4')
-s.on('message', () => { console.log(JSON.stringify({ at: Date.now() + (performance.now() % 1) })); process.exit(0) })
-s.bind(Number(port), host, () => console.log('ready'))
-`
-
-async function bindingToFirstPacket(dp: DataPlaneLab, sender: Container, networkId: string) {
-  const host = dp.hosts[1]!
-  const samples: number[] = []
-  for (let i = 0; i < BINDINGS; i++) {
-    const made = await dp.cloud.call(host.region, 'alice', 'POST', '/v2.0/ports', {
-      port: { network_id: networkId },
-    })
-    const port = made.body.port
-    const ip = port.fixed_ips[0].ip_address as string
-    const ns = `${dp.lab.plan.name}-bind-${i}`
-    await ipBatch([['netns', 'add', ns]])
-    await ipBatch(
-      [
-        [
-          ...['link', 'add', tapName(port.id), 'mtu', '1450', 'type', 'veth'],
-          ...['peer', 'name', 'eth0', 'netns', ns, 'mtu', '1450', 'address', port.mac_address],
-        ],
-      ],
-      { netns: host.netns },
-    )
-    await ipBatch(
-      [
-        ['link', 'set', 'lo', 'up'],
-        ['addr', 'add', `${ip}/24`, 'dev', 'eth0'],
-        ['link', 'set', 'eth0', 'up'],
-      ],
-      { netns: ns },
-    )
-    await ipBatch([['neigh', 'replace', ip, 'lladdr', port.mac_address, 'dev', 'eth0']], {
-      netns: sender.netns,
-    })
-    let ready = false
-    const receiver = nodeIn(ns, UDP_RECEIVER, [ip, '7001'], (l) => {
-      if (l === 'ready') ready = true
-    })
-    await until(async () => ready, 5000, 'receiver ready')
-    const sending = nodeIn(sender.netns, UDP_SENDER, [ip, '7001'])
-    sending.done.catch(() => {})
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    const putAt = Date.now()
-    const bound = await dp.cloud.call(host.region, SERVICE_TOKEN, 'PUT', `/v2.0/ports/${port.id}`, {
-      port: { 'binding:host_id': host.host, device_owner: 'compute:bench', device_id: ns },
-    })
-    const boundAt = Date.now()
-    if (bound.status !== 200) throw new Error(`bind: ${JSON.stringify(bound.body)}`)
-    const arrived = JSON.parse((await receiver.done).split('\n').find((l) => l.startsWith('{'))!)
-    sending.child.kill('SIGKILL')
-    samples.push(arrived.at - boundAt)
-    // The agent's sync that realized the binding: the first to change the kernel that ended
-    // after the PUT was sent (it may have started before, its region read arriving after).
-    const realized = () =>
-      dp
-        .syncsOf(host.host)
-        .find(
-          (s) => s.startedAt + s.durationMs >= putAt && s.startedAt <= arrived.at && s.commands > 0,
-        )
-    // Its report comes once it has finished, which may be after the packet.
-    await until(async () => realized() !== undefined, 3000, 'the sync reported').catch(() => {})
-    const sync = realized()
-    const how = sync
-      ? `${JSON.stringify(sync.phases)}, kernel reading ${sync.kernelReused ? 'reused' : 'read'}, ` +
-        `firewall ${sync.firewallIncremental ? 'added to' : 'replaced'}`
-      : 'not reported'
-    progress(
-      `binding ${i + 1}: first packet after ${round(arrived.at - boundAt, 1)} ms ` +
-        `(the agent's sync: ${how})`,
-    )
-    await ipBatch([['netns', 'del', ns]])
-    await dp.cloud.call(host.region, 'alice', 'DELETE', `/v2.0/ports/${port.id}`)
-  }
-  return samples
-}
-
-/**
- * A security-group rule's effect on a running container: a RegionOne container sends UDP every
- * 2 ms to a RegionTwo container whose group has no ingress rule; the time from the rule's
- * `POST` returning to the first datagram arriving, and from its `DELETE` returning to the last.
- */
-async function ruleToEffect(dp: DataPlaneLab, sender: Container, networkId: string) {
-  const group = await dp.cloud.central.create<{ id: string }>('alice', 'security-groups', {
-    name: 'bench-udp',
-  })
-  const target = await dp.runContainer(dp.hosts[1]!.host, networkId, {
-    name: 'bench-rules',
-    securityGroups: [group.id],
-  })
-  await dp.cloud.worker.drain()
-  // Plugged (so filtered) before any datagram is sent.
-  await until(
-    async () =>
-      (
-        await ipJson<{ master?: string }[]>(['link', 'show', 'dev', tapName(target.port.id)], {
-          netns: target.host.netns,
-        })
-      )[0]?.master !== undefined,
-    10_000,
-    'the target plugged',
-  )
-  await ipBatch(
-    [['neigh', 'replace', target.ip, 'lladdr', target.port.mac_address, 'dev', 'eth0']],
-    {
-      netns: sender.netns,
-    },
-  )
-  const arrivals: number[] = []
-  let ready = false
-  const listener = nodeIn(target.netns, UDP_LISTENER, [target.ip, '7002'], (l) => {
-    if (l === 'ready') ready = true
-    else if (/^\d/.test(l)) arrivals.push(Number(l))
-  })
-  listener.done.catch(() => {})
-  const sending = nodeIn(sender.netns, UDP_SENDER, [target.ip, '7002'])
-  sending.done.catch(() => {})
-  const opened: number[] = []
-  const closed: number[] = []
-  try {
-    await until(async () => ready, 5000, 'listener ready')
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    if (arrivals.length) throw new Error('datagrams arrived before any rule allowed them')
-    for (let i = 0; i < RULES; i++) {
-      const rule = await dp.cloud.central.create<{ id: string }>('alice', 'security-group-rules', {
-        security_group_id: group.id,
-        direction: 'ingress',
-        ethertype: 'IPv4',
-        protocol: 'udp',
-        port_range_min: 7002,
-        port_range_max: 7002,
-        remote_ip_prefix: '10.50.0.0/24',
-      })
-      const createdAt = Date.now()
-      await until(async () => arrivals.some((t) => t >= createdAt), 10_000, 'rule in effect')
-      opened.push(arrivals.find((t) => t >= createdAt)! - createdAt)
-      const removed = await dp.cloud.central.call(
-        'alice',
-        'DELETE',
-        `/v2.0/security-group-rules/${rule.id}`,
-      )
-      const deletedAt = Date.now()
-      if (removed.status !== 204) throw new Error(`rule delete: ${removed.status}`)
-      // Closed once nothing arrived for 300 ms; the last arrival says when.
-      await until(
-        async () => Date.now() - Math.max(deletedAt, arrivals.at(-1) ?? 0) > 300,
-        10_000,
-        'rule out of effect',
-      )
-      closed.push(Math.max(0, (arrivals.at(-1) ?? deletedAt) - deletedAt))
-      progress(
-        `rule ${i + 1}: in effect after ${round(opened.at(-1)!, 1)} ms, out after ${round(closed.at(-1)!, 1)} ms`,
-      )
-    }
-  } finally {
-    sending.child.kill('SIGKILL')
-    listener.child.kill('SIGKILL')
-  }
-  return { opened, closed }
-}
 
 /** "holds" when the whole interval is at or above the aim, "fails" when it is below. */
 function verdict(r: RatioSummary): 'holds' | 'fails' | 'undecided' {
@@ -396,8 +185,15 @@ async function main() {
       progress,
     })
     const loadAfterPairs = loadavg()
-    const bindings = BINDINGS > 0 ? await bindingToFirstPacket(dp, a, net.id) : []
-    const rules = RULES > 0 ? await ruleToEffect(dp, a, net.id) : { opened: [], closed: [] }
+    const reactions = { progress }
+    const bindings =
+      BINDINGS > 0
+        ? await bindingToFirstPacket(dp, a, net.id, { ...reactions, times: BINDINGS })
+        : []
+    const rules =
+      RULES > 0
+        ? await ruleToEffect(dp, a, net.id, { ...reactions, times: RULES })
+        : { opened: [], closed: [] }
     const summaries = Object.fromEntries(paths.map((p) => [p.name, pathSummary(blocks, p.name)]))
     const ratios = Object.fromEntries(
       paths

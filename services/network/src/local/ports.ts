@@ -90,8 +90,8 @@ export function portRoutes(app: App, copies: RegionCopies, hosts: HostStore): vo
    * A device's ports are looked up centrally too before the copies answer. A create whose answer
    * was lost (central killed after it committed) left a port here without a copy, and the
    * device's owner, the compute agent cleaning up after a container, must still find it. Ports
-   * bound elsewhere are left to their shadows. While central is down the copies answer alone,
-   * and the answer says so (`COPIES_ONLY_HEADER`): false then.
+   * bound elsewhere are left to their shadows. False when central did not answer: the copies
+   * answer alone then, and the route says so (`COPIES_ONLY_HEADER`).
    */
   async function copyDevicePorts(req: FastifyRequest, deviceIds: readonly string[]) {
     const query = new URLSearchParams(deviceIds.map((d): [string, string] => ['device_id', d]))
@@ -101,9 +101,8 @@ export function portRoutes(app: App, copies: RegionCopies, hosts: HostStore): vo
     const held = new Set(
       (await store.list('port', { ids: seen.map((p) => p.id) })).map((c) => c.id),
     )
-    for (const port of seen) {
-      if (!held.has(port.id)) await copyCentralPort({ ctx: caller(req), req }, port)
-    }
+    const who = { ctx: caller(req), req }
+    for (const port of seen) if (!held.has(port.id)) await copyCentralPort(who, port)
     return true
   }
 
