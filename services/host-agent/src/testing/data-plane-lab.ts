@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { createLogger, type Logger } from '@tricircle/core'
 import { buildBusyboxImage, createDockerImageEngine, dockerClient } from '@tricircle/host-images'
-import { ipBatch, ipJson, runIn } from '@tricircle/iproute'
+import { ipBatch, nft, nftScript, runIn } from '@tricircle/iproute'
 import { addOutside, createLab, listNetns, type Lab, type LabHost } from '@tricircle/lab'
 import { startHostAgent, type HostAgent, type SyncReport } from '../agent.js'
 import { tapName } from '../desired.js'
@@ -360,18 +360,29 @@ export class DataPlaneLab {
     return addOutside(this.lab.plan, region, cidr)
   }
 
-  /** Tenant frames a host has received over VXLAN so far (all its VXLAN devices). */
-  async tunnelRxPackets(host: LabHost): Promise<number> {
-    const links = await ipJson<
-      {
-        ifname: string
-        linkinfo?: { info_kind?: string }
-        stats64?: { rx?: { packets?: number } }
-      }[]
-    >(['-s', '-d', 'link', 'show'], { netns: host.netns })
-    return links
-      .filter((l) => l.linkinfo?.info_kind === 'vxlan')
-      .reduce((n, l) => n + (l.stats64?.rx?.packets ?? 0), 0)
+  /**
+   * Counts, on a host, the ICMP packets from or to `ip` that arrive over its VXLAN devices: a
+   * tenant's routed traffic crossing regions, told apart from the ARP broadcasts every VTEP of a
+   * network sees. A bridge-family table of the test's own, which the agent never touches.
+   */
+  async tunnelIcmpCounter(host: LabHost, ip: string): Promise<TunnelCounter> {
+    const table = 'tc_test_tunnel_icmp'
+    await nftScript(
+      `table bridge ${table} {\nchain in {\ntype filter hook prerouting priority -300; policy accept;\n` +
+        `iifname "vxlan-*" ip saddr ${ip} ip protocol icmp counter\n` +
+        `iifname "vxlan-*" ip daddr ${ip} ip protocol icmp counter\n}\n}\n`,
+      { netns: host.netns },
+    )
+    const read = async () => {
+      const out = JSON.parse(
+        await nft(['-j', 'list', 'table', 'bridge', table], { netns: host.netns }),
+      ) as { nftables: { rule?: { expr: { counter?: { packets: number } }[] } }[] }
+      return out.nftables
+        .flatMap((o) => o.rule?.expr ?? [])
+        .reduce((n, e) => n + (e.counter?.packets ?? 0), 0)
+    }
+    const remove = () => nftScript(`delete table bridge ${table}\n`, { netns: host.netns })
+    return { read, remove }
   }
 
   /** Resolves with the next successful sync of a host's agent, failing after `ms`. */
@@ -390,6 +401,11 @@ export class DataPlaneLab {
     const left = listNetns().filter((n) => n.startsWith(`${this.lab.plan.name}-`))
     if (left.length) throw new Error(`namespaces left behind: ${left.join(', ')}`)
   }
+}
+
+export interface TunnelCounter {
+  read(): Promise<number>
+  remove(): Promise<void>
 }
 
 export { until }
