@@ -1,11 +1,6 @@
 import type { FastifyRequest } from 'fastify'
-import {
-  applyListQuery,
-  equalityFilters,
-  parseListQuery,
-  type ListSpec,
-  type ScalarValue,
-} from './api/list-query.js'
+import { equalityFilters, type ScalarValue } from './api/list-filter.js'
+import { applyListQuery, parseListQuery, type ListSpec } from './api/list-query.js'
 import type { QueryInput } from './api/pagination.js'
 import { requestBase } from './common.js'
 

@@ -2,9 +2,9 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { BadRequest } from '@tricircle/core'
 import { compareItems } from './list-order.js'
+import { equalityFilters } from './list-filter.js'
 import {
   applyListQuery,
-  equalityFilters,
   parseListQuery,
   type ListSpec,
   type ParsedListQuery,
