@@ -5,12 +5,12 @@
  * and a compute agent per host, all verifying tokens as the real services do and registered in
  * the identity catalog.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { IdentitySession, createRemoteVerifier } from '@tricircle/client'
-import { Revision, silentLogger, systemClock, type App } from '@tricircle/core'
+import { createLogger, Revision, systemClock, type App } from '@tricircle/core'
 import { startComputeHost, type ComputeHost } from '@tricircle/compute-agent'
 import {
   createAgentClient,
@@ -42,7 +42,10 @@ export async function startContainerCloud(
 ): Promise<RunningContainerCloud> {
   const servicePassword = 'e2e-service-password'
   const dir = mkdtempSync(join(tmpdir(), 'tricircle-containers-'))
-  const log = silentLogger()
+  // Warnings of every part go to a file, printed when the cloud stops: what went wrong belongs
+  // in the test's output, not in a deleted directory.
+  const logFile = join(dir, 'warnings.log')
+  const log = createLogger({ level: 'warn', file: logFile })
   const auth = {
     identityUrl: identity.url,
     username: SERVICE_USER,
@@ -77,6 +80,9 @@ export async function startContainerCloud(
     }
     following.abort()
     await follow
+    log.flush()
+    const warnings = readWarnings(logFile)
+    if (warnings) process.stderr.write(`container cloud's warnings:\n${warnings}\n`)
     rmSync(dir, { recursive: true, force: true })
   }
   try {
@@ -171,5 +177,14 @@ export async function startContainerCloud(
   } catch (error) {
     await stop()
     throw error
+  }
+}
+
+/** The last 20,000 characters of the warnings file, or '' when there is none. */
+function readWarnings(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-20_000)
+  } catch {
+    return ''
   }
 }

@@ -24,6 +24,8 @@ export interface ComputeAgentOptions {
   readonly resyncSeconds?: number
   /** How long one long poll is held. */
   readonly pollSeconds?: number
+  /** How long a resync may run before the agent warns, and again as often while it runs. */
+  readonly slowResyncMs?: number
 }
 
 export interface ComputeAgent {
@@ -130,8 +132,20 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
 
   /** One resync at a time: a caller arriving during one shares it. */
   let resyncing: Promise<void> | undefined
+  /** What the resync under way is waiting on, for the warning when it takes long. */
+  let step = ''
   function resync(): Promise<void> {
-    resyncing ??= compare().finally(() => (resyncing = undefined))
+    if (resyncing) return resyncing
+    // An engine call that never answers would stop every later resync: say so, and where.
+    const began = Date.now()
+    const slow = setInterval(
+      () => log.warn({ step, seconds: Math.round((Date.now() - began) / 1000) }, 'resync is slow'),
+      options.slowResyncMs ?? 30_000,
+    ).unref()
+    resyncing = compare().finally(() => {
+      clearInterval(slow)
+      resyncing = undefined
+    })
     return resyncing
   }
 
@@ -142,6 +156,7 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
     const known = new Map(containers.map((c) => [c.uuid, c]))
     for (const c of containers) {
       if (c.pending || inFlight.has(c.uuid)) continue
+      step = `container ${c.uuid}`
       try {
         await resumeIfStoppedByEngine(ctx, c, agentStarting)
       } catch (error) {
@@ -161,6 +176,7 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
     if (agentStarting) starting = false
     // Ours on the engine, unknown to the service: deleted while we were away.
     if (revision === undefined) return
+    step = 'listing the engine’s containers'
     for (const summary of await ctx.engine.list()) {
       if (known.has(summary.uuid) || inFlight.has(summary.uuid)) continue
       if (summary.labels['tricircle.region'] !== ctx.region) continue
@@ -184,8 +200,10 @@ export function startComputeAgent(options: ComputeAgentOptions): ComputeAgent {
           ...(c.pending?.op === 'network_attach' && c.pending.network ? [c.pending.network] : []),
         ]),
       )
+    step = 'listing the engine’s networks'
     for (const network of await ctx.engine.unusedNetworks()) {
       if (wanted().has(network.name)) continue
+      step = `removing engine network ${network.name}`
       log.info({ network: network.name }, 'removing an engine network nothing here uses')
       // Forgotten and gated in the same tick as the check above: a create arriving from now on
       // waits for the removal, then makes the network again instead of using the removed id

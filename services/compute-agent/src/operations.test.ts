@@ -61,3 +61,31 @@ test('a delete failing on a server error is tried DELETE_ATTEMPTS times, then cl
   assert.equal(report.status, 'Error')
   assert.match(String(report.status_reason), /delete failed: engine: did not receive/)
 })
+
+test('a SIGKILL the engine accepted while it still shows the container running is warned of; a SIGTERM is not', async () => {
+  const warnings: string[] = []
+  const ctx = {
+    host: 'h1',
+    region: 'RegionOne',
+    engine: {
+      kill: async () => undefined,
+      inspect: async () => ({ status: 'Running', status_detail: 'Up 16 seconds', ports: [] }),
+    },
+    log: { ...silentLogger(), warn: (_: unknown, message: string) => void warnings.push(message) },
+    known: newAgentMemory(),
+  } as unknown as AgentContext
+  const killing = (signal?: string) =>
+    ({
+      uuid: 'c-1',
+      status: 'Running',
+      requested_networks: [],
+      pending: { id: 'op-2', op: 'kill', ...(signal ? { signal } : {}) },
+    }) as unknown as HostContainer
+  const report = await carryOut(ctx, killing('SIGKILL'))
+  assert.equal(report.done, 'op-2')
+  assert.equal(report.status, 'Running', 'the report says what the engine shows')
+  assert.deepEqual(warnings, ['the engine still shows the container running after the operation'])
+  await carryOut(ctx, killing('SIGTERM'))
+  await carryOut(ctx, killing())
+  assert.equal(warnings.length, 2, 'SIGTERM may be caught; the default signal is SIGKILL')
+})

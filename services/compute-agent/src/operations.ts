@@ -87,6 +87,12 @@ async function detach(
   await ctx.report(c.uuid, { requested_networks: remaining, addresses })
 }
 
+/** A stop, or a kill with SIGKILL (Docker's default): the container cannot outlive it. */
+function endsContainer(op: PendingOperation): boolean {
+  if (op.op === 'stop') return true
+  return op.op === 'kill' && ['SIGKILL', 'KILL', '9', undefined].includes(op.signal)
+}
+
 /**
  * Runs `c.pending` and returns the report that closes it; `attempt` counts this try of it
  * (1 for the first), as the agent retries an operation that rejected.
@@ -159,5 +165,13 @@ export async function carryOut(
       status_reason: `${op.op} failed: ${message(error)}`,
     }
   }
-  return { ...done, ...(await observe(ctx, c)), status_reason: null }
+  const seen = await observe(ctx, c)
+  if (endsContainer(op) && seen.status === 'Running') {
+    // The engine said it was done, yet shows the container running: worth an operator's look.
+    ctx.log.warn(
+      { container: c.uuid, op: op.op, detail: seen.status_detail },
+      'the engine still shows the container running after the operation',
+    )
+  }
+  return { ...done, ...seen, status_reason: null }
 }
