@@ -5,12 +5,13 @@
  * and a compute agent per host, all verifying tokens as the real services do and registered in
  * the identity catalog.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { IdentitySession, createRemoteVerifier } from '@tricircle/client'
 import { createLogger, Revision, systemClock, type App } from '@tricircle/core'
+import { printLogTail } from '@tricircle/core/testing'
 import { startComputeHost, type ComputeHost } from '@tricircle/compute-agent'
 import {
   createAgentClient,
@@ -42,8 +43,7 @@ export async function startContainerCloud(
 ): Promise<RunningContainerCloud> {
   const servicePassword = 'e2e-service-password'
   const dir = mkdtempSync(join(tmpdir(), 'tricircle-containers-'))
-  // Warnings of every part go to a file, printed when the cloud stops: what went wrong belongs
-  // in the test's output, not in a deleted directory.
+  // Warnings of every part go to a file, printed when the cloud stops.
   const logFile = join(dir, 'warnings.log')
   const log = createLogger({ level: 'warn', file: logFile })
   const auth = {
@@ -81,8 +81,7 @@ export async function startContainerCloud(
     following.abort()
     await follow
     log.flush()
-    const warnings = readWarnings(logFile)
-    if (warnings) process.stderr.write(`container cloud's warnings:\n${warnings}\n`)
+    await printLogTail(logFile, "container cloud's warnings")
     rmSync(dir, { recursive: true, force: true })
   }
   try {
@@ -177,14 +176,5 @@ export async function startContainerCloud(
   } catch (error) {
     await stop()
     throw error
-  }
-}
-
-/** The last 20,000 characters of the warnings file, or '' when there is none. */
-function readWarnings(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').slice(-20_000)
-  } catch {
-    return ''
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Helpers for tests (and benchmarks) of every package: not part of any service.
  */
+import { readFile } from 'node:fs/promises'
 
 /**
  * Polls `check` until it returns something other than `false` (a thrown error counts as not yet)
@@ -40,4 +41,13 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
   }
+}
+
+/**
+ * Writes the last 20,000 characters of a test cloud's log file to stderr under `heading`, if it
+ * has any: what went wrong in a test's services belongs in its output, not in a deleted directory.
+ */
+export async function printLogTail(file: string, heading: string): Promise<void> {
+  const text = await readFile(file, 'utf8').catch(() => '')
+  if (text) process.stderr.write(`${heading}:\n${text.slice(-20_000)}\n`)
 }

@@ -16,6 +16,7 @@ import {
   type Container,
 } from './testing/data-plane-lab.js'
 import { routerNamespace } from './routers/desired.js'
+import { tunnelIcmpCounter } from './testing/tunnel-counter.js'
 
 const skip = labTestSkip()
 
@@ -115,7 +116,7 @@ describe('the data plane across regions', { skip, timeout: 240_000 }, () => {
     const regionTwo = dp.host('regiontwo-1')
     await dp.reaches(c.b1!, c.a1!.ip)
     await dp.reaches(c.b1!, c.a2!.ip)
-    const crossing = await dp.tunnelIcmpCounter(regionTwo, c.b1!.ip)
+    const crossing = await tunnelIcmpCounter(regionTwo.netns, c.b1!.ip)
     try {
       // The counter sees what does cross: b1 → a2 is routed in RegionOne, then bridged over.
       assert.ok(await dp.ping(c.b1!, c.a2!.ip, 5, 1))

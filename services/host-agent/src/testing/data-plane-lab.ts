@@ -7,16 +7,16 @@
  * network's bridge) and whose container end is `eth0` with the port's MAC, address and the
  * region's gateway.
  */
-import { until } from '@tricircle/core/testing'
+import { printLogTail, until } from '@tricircle/core/testing'
 import { spawn } from 'node:child_process'
 import { createReadStream } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { createLogger, type Logger } from '@tricircle/core'
 import { buildBusyboxImage, createDockerImageEngine, dockerClient } from '@tricircle/host-images'
-import { ipBatch, nft, nftScript, runIn } from '@tricircle/iproute'
+import { ipBatch, runIn } from '@tricircle/iproute'
 import { addOutside, createLab, listNetns, type Lab, type LabHost } from '@tricircle/lab'
 import { startHostAgent, type HostAgent, type SyncReport } from '../agent.js'
 import { tapName } from '../desired.js'
@@ -360,31 +360,6 @@ export class DataPlaneLab {
     return addOutside(this.lab.plan, region, cidr)
   }
 
-  /**
-   * Counts, on a host, the ICMP packets from or to `ip` that arrive over its VXLAN devices: a
-   * tenant's routed traffic crossing regions, told apart from the ARP broadcasts every VTEP of a
-   * network sees. A bridge-family table of the test's own, which the agent never touches.
-   */
-  async tunnelIcmpCounter(host: LabHost, ip: string): Promise<TunnelCounter> {
-    const table = 'tc_test_tunnel_icmp'
-    await nftScript(
-      `table bridge ${table} {\nchain in {\ntype filter hook prerouting priority -300; policy accept;\n` +
-        `iifname "vxlan-*" ip saddr ${ip} ip protocol icmp counter\n` +
-        `iifname "vxlan-*" ip daddr ${ip} ip protocol icmp counter\n}\n}\n`,
-      { netns: host.netns },
-    )
-    const read = async () => {
-      const out = JSON.parse(
-        await nft(['-j', 'list', 'table', 'bridge', table], { netns: host.netns }),
-      ) as { nftables: { rule?: { expr: { counter?: { packets: number } }[] } }[] }
-      return out.nftables
-        .flatMap((o) => o.rule?.expr ?? [])
-        .reduce((n, e) => n + (e.counter?.packets ?? 0), 0)
-    }
-    const remove = () => nftScript(`delete table bridge ${table}\n`, { netns: host.netns })
-    return { read, remove }
-  }
-
   /** Resolves with the next successful sync of a host's agent, failing after `ms`. */
   async synced(host: string, ms = 10_000): Promise<void> {
     await within(this.agent(host).syncNow(), ms, `a successful sync on ${host}`)
@@ -392,20 +367,13 @@ export class DataPlaneLab {
 
   async close(): Promise<void> {
     await Promise.all([...this.agents.values()].map((a) => a.stop()))
-    // What went wrong in the agents belongs in the test's output, not in a deleted directory.
-    const warnings = await readFile(join(this.stateDir, AGENT_LOG), 'utf8').catch(() => '')
-    if (warnings) process.stderr.write(`host agents' warnings:\n${warnings.slice(-20_000)}\n`)
+    await printLogTail(join(this.stateDir, AGENT_LOG), "host agents' warnings")
     await this.cloud.close()
     await this.lab.down()
     await rm(this.stateDir, { recursive: true, force: true })
     const left = listNetns().filter((n) => n.startsWith(`${this.lab.plan.name}-`))
     if (left.length) throw new Error(`namespaces left behind: ${left.join(', ')}`)
   }
-}
-
-export interface TunnelCounter {
-  read(): Promise<number>
-  remove(): Promise<void>
 }
 
 export { until }
